@@ -1,0 +1,116 @@
+"""One k-means run: the iteration loop shared by every algorithm and backend.
+
+The loop follows scikit-learn's Lloyd loop exactly: assign, update centres
+(relocating empty clusters), stop when no label changed ("strict
+convergence") or when the summed squared centre shift is within the absolute
+tolerance, and after the loop reassign the samples to the final centres so
+labels, centres and inertia agree.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .trace import IterationRecord, RunTrace
+
+
+def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
+               record_labels=False):
+    """Run k-means once from ``centers_init`` on ``backend``.
+
+    Parameters
+    ----------
+    backend : backend object (see ``kmeanslab.backends``)
+    centers_init : ndarray of shape (n_clusters, n_features)
+    algorithm : {"lloyd", "hamerly"}
+    max_iter : int
+    tol : float
+        Absolute tolerance on the summed squared centre shift.
+    run : int
+        Index of this restart, for the trace.
+    record_labels : bool
+        Keep the labels for every iteration in the trace.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    centers : ndarray of shape (n_clusters, n_features)
+    inertia : float
+    run_trace : RunTrace
+    """
+    t_start = time.perf_counter()
+    n_clusters = centers_init.shape[0]
+    state = backend.start_run(algorithm, n_clusters)
+    centers = np.array(centers_init, dtype=backend.dtype, order="C")
+    shift = None
+    pending = []  # records whose inertia/labels come from the next assignment
+    records = []
+    stopped = "max_iter"
+
+    for it in range(max_iter):
+        step = state.step(centers, shift)
+        if pending:
+            records.append(_complete(pending.pop(), step.inertia, state.labels,
+                                     record_labels))
+        new_centers, relocated = _update_centers(backend, state, step, centers)
+        shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        shift_tot = float((shift.astype(np.float64) ** 2).sum())
+        centers = new_centers
+        pending.append(dict(iteration=it + 1, centers=centers.copy(),
+                            center_shift=shift_tot, n_changed=step.n_changed,
+                            relocated=relocated,
+                            elapsed=time.perf_counter() - t_start))
+        if it > 0 and step.n_changed == 0 and not relocated:
+            stopped = "strict"
+            break
+        if shift_tot <= tol:
+            stopped = "tol"
+            break
+
+    if stopped == "strict":
+        # Labels are unchanged and the centres are their means: only the
+        # inertia needs measuring.
+        labels = state.labels
+    else:
+        labels, _ = backend.assign(centers)
+    inertia = backend.inertia(centers, labels)
+    records.append(_complete(pending.pop(), inertia, labels, record_labels))
+    run_trace = RunTrace(run=run, init_centers=np.array(centers_init),
+                         iterations=tuple(records), inertia=inertia,
+                         n_iter=len(records), stopped=stopped,
+                         elapsed=time.perf_counter() - t_start)
+    return labels, centers, inertia, run_trace
+
+
+def _complete(pending, inertia, labels, record_labels):
+    return IterationRecord(inertia=inertia,
+                           labels=np.array(labels) if record_labels else None,
+                           **pending)
+
+
+def _update_centers(backend, state, step, centers_old):
+    """New centres as the weighted means of their samples; empty clusters
+    are moved onto the samples farthest from their centres (as scikit-learn
+    does), taking those samples' weight away from their current clusters."""
+    sums = np.array(step.sums, dtype=np.float64)
+    weights = np.array(step.weights, dtype=np.float64)
+    empty = np.flatnonzero((np.asarray(step.counts) == 0) | (weights <= 0))
+    relocated_rows = []
+    if empty.size:
+        far = state.farthest(centers_old, empty.size)
+        rows = backend.take_rows(far).astype(np.float64)
+        row_weights = backend.weights_of(far).astype(np.float64)
+        old = state.labels[far]
+        for cluster, row, w, o in zip(empty, rows, row_weights, old):
+            sums[o] -= w * row
+            weights[o] -= w
+            relocated_rows.append((cluster, row))
+    new_centers = np.array(centers_old, dtype=np.float64)
+    filled = weights > 0
+    new_centers[filled] = sums[filled] / weights[filled, None]
+    for cluster, row in relocated_rows:
+        new_centers[cluster] = row
+    return (new_centers.astype(backend.dtype),
+            tuple(int(c) for c in empty))

@@ -1,0 +1,100 @@
+"""Lloyd step: assign every row to its nearest centre and accumulate the
+per-cluster weighted sums in the same pass."""
+
+import numpy as np
+from numba import njit, prange
+
+from .common import sq_dist_row
+
+# Rows per BLAS call in the high-dimensional path: the (CHUNK_ROWS x k) block
+# of dot products plus the rows themselves stay in L2 for k <= 512, d <= 256,
+# and a gemm of 256 rows is large enough to reach the BLAS peak (measured in
+# benchmarks/bench_engine.py --sweep-chunk; 128..512 were within 5%).
+CHUNK_ROWS = 256
+
+
+@njit(inline="always")
+def _add_row(X, i, w, c, b, sums, weights, counts):
+    weights[b, c] += w
+    counts[b, c] += 1
+    for f in range(X.shape[1]):
+        sums[b, c, f] += w * X[i, f]
+
+
+@njit(parallel=True, cache=True)
+def lloyd_step_dense(X, sample_weight, centers, starts, labels, sums, weights,
+                     counts, n_changed, inertia):
+    """One fused Lloyd pass computing distances directly (low dimensions).
+
+    IN X (n, d), sample_weight (n,), centers (k, d), starts (n_blocks + 1,).
+    INOUT labels (n,): previous labels in, nearest centre out.
+    OUT sums (n_blocks, k, d), weights (n_blocks, k), counts (n_blocks, k),
+    n_changed (n_blocks,),
+    inertia (n_blocks,): sum of w * squared distance to the given centres.
+    """
+    n_blocks = starts.shape[0] - 1
+    n_clusters = centers.shape[0]
+    for b in prange(n_blocks):
+        sums[b] = 0.0
+        weights[b] = 0.0
+        counts[b] = 0
+        changed = 0
+        acc = 0.0
+        for i in range(starts[b], starts[b + 1]):
+            best = 0
+            best_sq = np.inf
+            for j in range(n_clusters):
+                s = sq_dist_row(X, i, centers, j)
+                if s < best_sq:
+                    best_sq = s
+                    best = j
+            if labels[i] != best:
+                changed += 1
+                labels[i] = best
+            w = sample_weight[i]
+            acc += w * best_sq
+            _add_row(X, i, w, best, b, sums, weights, counts)
+        n_changed[b] = changed
+        inertia[b] = acc
+
+
+@njit(parallel=True, cache=True)
+def lloyd_step_blas(X, sample_weight, x_sq_norms, centers, starts, labels, sums,
+                    weights, counts, n_changed, inertia):
+    """One fused Lloyd pass using ||x||^2 - 2 x.c + ||c||^2 with a BLAS gemm
+    per chunk of CHUNK_ROWS rows (high dimensions). Same arguments as
+    lloyd_step_dense plus IN x_sq_norms (n,)."""
+    n_blocks = starts.shape[0] - 1
+    n_clusters = centers.shape[0]
+    centers_t = np.ascontiguousarray(centers.T)
+    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
+    for j in range(n_clusters):
+        for f in range(centers.shape[1]):
+            c_sq_norms[j] += centers[j, f] * centers[j, f]
+    for b in prange(n_blocks):
+        sums[b] = 0.0
+        weights[b] = 0.0
+        counts[b] = 0
+        changed = 0
+        acc = 0.0
+        for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
+            s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
+            dots = np.dot(X[s0:s1], centers_t)
+            for r in range(s1 - s0):
+                i = s0 + r
+                best = 0
+                best_sq = np.inf
+                for j in range(n_clusters):
+                    s = c_sq_norms[j] - 2.0 * dots[r, j]
+                    if s < best_sq:
+                        best_sq = s
+                        best = j
+                best_sq = max(best_sq + x_sq_norms[i], 0.0)
+                if labels[i] != best:
+                    changed += 1
+                    labels[i] = best
+                w = sample_weight[i]
+                acc += w * best_sq
+                _add_row(X, i, w, best, b, sums, weights, counts)
+        n_changed[b] = changed
+        inertia[b] = acc

@@ -1,0 +1,142 @@
+"""Parameter rules shared by the public functions, the estimator and the CLI.
+
+Every check raises ``ValueError`` or ``TypeError`` with a one-line message that
+names the parameter and the offending value.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+ALGORITHMS = ("auto", "lloyd", "hamerly", "elkan")
+INIT_NAMES = ("k-means++", "random")
+
+
+def check_X(X, *, name="X", dtype=None):
+    """Return X as a 2-D float32/float64 ndarray, refusing what k-means cannot use.
+
+    float32 and float64 are kept as given; other numeric types become float64.
+    """
+    if hasattr(X, "iloc") or hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    if not isinstance(X, np.ndarray):
+        try:
+            X = np.asarray(X)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} could not be read as a numeric array: {exc}") from None
+    if X.dtype.kind not in "biuf":
+        if X.dtype.kind == "c":
+            raise TypeError(f"{name} must be real-valued, got complex dtype {X.dtype}")
+        try:
+            X = X.astype(np.float64)
+        except (ValueError, TypeError):
+            raise TypeError(
+                f"{name} must be numeric, got dtype {X.dtype} with non-numeric values"
+            ) from None
+    if dtype is not None:
+        X = X.astype(dtype, copy=False)
+    elif X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got {X.ndim}-D array of shape "
+            f"{X.shape}; reshape 1-D data with X.reshape(-1, 1)"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {X.shape})")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features (shape {X.shape})")
+    if not np.isfinite(X).all():
+        what = "NaN" if np.isnan(X).any() else "infinity"
+        raise ValueError(f"{name} contains {what}; remove or impute non-finite values first")
+    return X
+
+
+def check_n_clusters(n_clusters, n_samples):
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
+        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}")
+    if n_clusters < 1:
+        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    if n_clusters > n_samples:
+        raise ValueError(
+            f"n_clusters={n_clusters} is larger than n_samples={n_samples}"
+        )
+    return int(n_clusters)
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    try:
+        sw = np.asarray(sample_weight, dtype=dtype)
+    except (ValueError, TypeError):
+        raise TypeError("sample_weight must be numeric") from None
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), got {sw.shape}"
+        )
+    if not np.isfinite(sw).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    if (sw < 0).any():
+        raise ValueError(
+            f"sample_weight must be non-negative, got minimum {sw.min()!r}"
+        )
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum")
+    return np.ascontiguousarray(sw)
+
+
+def check_init(init, n_clusters, n_features, dtype):
+    """Return init as a string name, a callable, or a (n_clusters, n_features) array."""
+    if isinstance(init, str):
+        if init not in INIT_NAMES and init != "k-means||":
+            raise ValueError(
+                f"init must be one of {INIT_NAMES + ('k-means||',)}, a callable or an "
+                f"array of shape (n_clusters, n_features); got {init!r}"
+            )
+        return init
+    if callable(init):
+        return init
+    arr = check_X(init, name="init", dtype=dtype)
+    if arr.shape != (n_clusters, n_features):
+        raise ValueError(
+            f"init array must have shape (n_clusters, n_features) = "
+            f"({n_clusters}, {n_features}), got {arr.shape}"
+        )
+    return arr
+
+
+def check_n_init(n_init, init):
+    if n_init == "auto":
+        return 10 if isinstance(init, str) and init == "random" else 1
+    if isinstance(n_init, bool) or not isinstance(n_init, numbers.Integral):
+        raise TypeError(f"n_init must be a positive integer or 'auto', got {n_init!r}")
+    if n_init < 1:
+        raise ValueError(f"n_init must be >= 1, got {n_init}")
+    return int(n_init)
+
+
+def check_max_iter(max_iter):
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
+        raise TypeError(f"max_iter must be a positive integer, got {max_iter!r}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    return int(max_iter)
+
+
+def check_tol(tol):
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a non-negative number, got {tol!r}")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
+    return float(tol)
+
+
+def check_algorithm(algorithm):
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    return algorithm

@@ -1,0 +1,219 @@
+"""In-memory NumPy backend running the numba kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._kernels import common, hamerly, lloyd, seeding
+from . import StepStats
+
+# Hamerly keeps per-cluster sums up to date from the rows that changed
+# cluster only; every FULL_RECOMPUTE_EVERY steps they are recomputed from all
+# rows so rounding cannot build up over long runs.
+FULL_RECOMPUTE_EVERY = 16
+
+
+class CPUBackend:
+    """Data held as a C-contiguous float32/float64 NumPy array."""
+
+    name = "cpu"
+
+    def __init__(self, X, sample_weight):
+        self.X = X
+        self.sample_weight = sample_weight
+        self.starts = common.block_starts(X.shape[0])
+        self._x_sq_norms = None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    @property
+    def dtype(self):
+        return self.X.dtype
+
+    @property
+    def n_blocks(self):
+        return self.starts.shape[0] - 1
+
+    @property
+    def x_sq_norms(self):
+        if self._x_sq_norms is None:
+            self._x_sq_norms = np.einsum("ij,ij->i", self.X, self.X)
+        return self._x_sq_norms
+
+    def feature_variance_mean(self):
+        return float(np.mean(np.var(self.X, axis=0)))
+
+    def total_weight(self):
+        return float(self.sample_weight.sum(dtype=np.float64))
+
+    def take_rows(self, idx):
+        return self.X[np.asarray(idx)]
+
+    def weights_of(self, idx):
+        return self.sample_weight[np.asarray(idx)]
+
+    def candidate_sq_dists(self, candidates, closest_sq_dist):
+        candidates = np.ascontiguousarray(candidates, dtype=self.dtype)
+        out = np.empty((candidates.shape[0], self.n_samples), dtype=self.dtype)
+        pot = np.empty((self.n_blocks, candidates.shape[0]), dtype=np.float64)
+        seeding.candidate_sq_dists(self.X, self.sample_weight, candidates,
+                                   closest_sq_dist, self.starts, out, pot)
+        return out, pot.sum(axis=0)
+
+    def assign(self, centers):
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        labels = np.empty(self.n_samples, dtype=np.int32)
+        sq_dists = np.empty(self.n_samples, dtype=self.dtype)
+        common.assign_dense(self.X, centers, self.starts, labels, sq_dists)
+        return labels, sq_dists
+
+    def sq_dists_to_centers(self, centers):
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        out = np.empty((self.n_samples, centers.shape[0]), dtype=self.dtype)
+        common.sq_dists_to_centers_dense(self.X, centers, self.starts, out)
+        return out
+
+    def inertia(self, centers, labels):
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        out = np.empty(self.n_blocks, dtype=np.float64)
+        common.inertia_dense(self.X, self.sample_weight, centers, labels,
+                             self.starts, out)
+        return float(out.sum())
+
+    def start_run(self, algorithm, n_clusters):
+        return _RUNS[algorithm](self, n_clusters)
+
+
+class _Run:
+    """State shared by the runs: labels and the farthest-point query."""
+
+    def __init__(self, backend, n_clusters):
+        self.backend = backend
+        self.n_clusters = n_clusters
+        self.labels = np.full(backend.n_samples, -1, dtype=np.int32)
+
+    def farthest(self, centers, n):
+        """Indices of the n samples farthest from their assigned centres,
+        farthest first (ties broken by lower index)."""
+        b = self.backend
+        sq = np.empty(b.n_samples, dtype=b.dtype)
+        common.sq_dist_to_assigned_dense(
+            b.X, np.ascontiguousarray(centers, dtype=b.dtype), self.labels, sq)
+        top = np.argpartition(sq, -n)[-n:]
+        order = np.lexsort((top, -sq[top]))
+        return top[order]
+
+
+class _LloydRun(_Run):
+    """Full Lloyd pass every step; direct distances or BLAS by n_features."""
+
+    # Above this many features the gemm path wins (benchmarks/bench_engine.py
+    # --crossover measures it).
+    BLAS_MIN_FEATURES = 16
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        nb, d = backend.n_blocks, backend.n_features
+        self.sums = np.empty((nb, n_clusters, d), dtype=backend.dtype)
+        self.weights = np.empty((nb, n_clusters), dtype=backend.dtype)
+        self.counts = np.empty((nb, n_clusters), dtype=np.int64)
+        self.n_changed = np.empty(nb, dtype=np.int64)
+        self.inertia = np.empty(nb, dtype=np.float64)
+
+    def step(self, centers, center_shift=None):
+        b = self.backend
+        centers = np.ascontiguousarray(centers, dtype=b.dtype)
+        if b.n_features >= self.BLAS_MIN_FEATURES:
+            lloyd.lloyd_step_blas(b.X, b.sample_weight, b.x_sq_norms, centers,
+                                  b.starts, self.labels, self.sums, self.weights,
+                                  self.counts, self.n_changed, self.inertia)
+        else:
+            lloyd.lloyd_step_dense(b.X, b.sample_weight, centers, b.starts,
+                                   self.labels, self.sums, self.weights,
+                                   self.counts, self.n_changed, self.inertia)
+        return StepStats(self.sums.sum(axis=0), self.weights.sum(axis=0),
+                         self.counts.sum(axis=0), int(self.n_changed.sum()),
+                         float(self.inertia.sum()))
+
+
+class _HamerlyRun(_Run):
+    """Bounded assignment with incrementally updated per-cluster sums."""
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        nb, n, d = backend.n_blocks, backend.n_samples, backend.n_features
+        self.upper_bounds = np.zeros(n, dtype=backend.dtype)
+        self.lower_bounds = np.zeros(n, dtype=backend.dtype)
+        self.delta_sums = np.empty((nb, n_clusters, d), dtype=np.float64)
+        self.delta_weights = np.empty((nb, n_clusters), dtype=np.float64)
+        self.delta_sq_norms = np.empty((nb, n_clusters), dtype=np.float64)
+        self.delta_counts = np.empty((nb, n_clusters), dtype=np.int64)
+        self.counts = np.zeros(n_clusters, dtype=np.int64)
+        self.n_changed = np.empty(nb, dtype=np.int64)
+        self.sums = np.zeros((n_clusters, d), dtype=np.float64)
+        self.weights = np.zeros(n_clusters, dtype=np.float64)
+        self.sq_norms = np.zeros(n_clusters, dtype=np.float64)
+        self.n_steps = 0
+
+    def step(self, centers, center_shift=None):
+        b = self.backend
+        k = self.n_clusters
+        centers = np.ascontiguousarray(centers, dtype=b.dtype)
+        if center_shift is None:
+            center_shift = np.zeros(k, dtype=b.dtype)
+        center_shift = np.ascontiguousarray(center_shift, dtype=b.dtype)
+        order = np.argsort(-center_shift, kind="stable")
+        max_shift = center_shift[order[0]]
+        second_max = center_shift[order[1]] if k > 1 else center_shift.dtype.type(0)
+        hamerly.hamerly_step_dense(
+            b.X, b.sample_weight, centers, _half_min_center_dist(centers),
+            center_shift, max_shift, second_max, order[0], b.starts, self.labels,
+            self.upper_bounds, self.lower_bounds, self.delta_sums,
+            self.delta_weights, self.delta_sq_norms, self.delta_counts,
+            self.n_changed)
+        self.n_steps += 1
+        if self.n_steps % FULL_RECOMPUTE_EVERY == 0:
+            sums = np.empty_like(self.delta_sums)
+            weights = np.empty_like(self.delta_weights)
+            sq_norms = np.empty_like(self.delta_sq_norms)
+            counts = np.empty_like(self.delta_counts)
+            common.accumulate_dense(b.X, b.sample_weight, self.labels, b.starts,
+                                    sums, weights, sq_norms, counts)
+            self.sums = sums.sum(axis=0)
+            self.weights = weights.sum(axis=0)
+            self.sq_norms = sq_norms.sum(axis=0)
+            self.counts = counts.sum(axis=0)
+        else:
+            self.sums += self.delta_sums.sum(axis=0)
+            self.weights += self.delta_weights.sum(axis=0)
+            self.sq_norms += self.delta_sq_norms.sum(axis=0)
+            self.counts += self.delta_counts.sum(axis=0)
+            # A cluster that lost all its rows has exactly zero statistics,
+            # not the rounding residue of the subtractions.
+            gone = self.counts == 0
+            self.sums[gone] = 0.0
+            self.weights[gone] = 0.0
+            self.sq_norms[gone] = 0.0
+        # WCSS of the new labels to these centres from the sufficient
+        # statistics: sum_c Q_c - 2 S_c . c + W_c ||c||^2 (no pass over X).
+        c64 = centers.astype(np.float64)
+        inertia = (self.sq_norms.sum() - 2.0 * np.einsum("ij,ij->", self.sums, c64)
+                   + self.weights @ np.einsum("ij,ij->i", c64, c64))
+        return StepStats(self.sums.copy(), self.weights.copy(), self.counts.copy(),
+                         int(self.n_changed.sum()), max(float(inertia), 0.0))
+
+
+def _half_min_center_dist(centers):
+    """Half the distance from every centre to its nearest other centre."""
+    out = np.empty(centers.shape[0], dtype=centers.dtype)
+    hamerly.hamerly_half_min_dist(centers, out)
+    return out
+
+
+_RUNS = {"lloyd": _LloydRun, "hamerly": _HamerlyRun}

@@ -1,0 +1,234 @@
+"""The ``kmeans`` function: validation, restarts and the result object."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from . import _validation as v
+from ._engine import run_single
+from ._threads import thread_limit
+from .backends import get_backend
+from .init import init_centers
+from .trace import ConvergenceTrace
+
+__all__ = ["kmeans", "KMeansResult", "resolve_algorithm"]
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """The outcome of :func:`kmeans`.
+
+    Attributes
+    ----------
+    centers : ndarray of shape (n_clusters, n_features)
+    labels : ndarray of shape (n_samples,)
+    inertia : float
+        Weighted sum of squared distances of samples to their centres.
+    n_iter : int
+        Iterations of the best run.
+    algorithm : str
+        The algorithm that ran ("lloyd" or "hamerly").
+    trace : ConvergenceTrace
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    algorithm: str
+    trace: ConvergenceTrace
+
+
+def resolve_algorithm(algorithm, n_samples, n_features, n_clusters):
+    """The algorithm ``"auto"`` stands for.
+
+    Rule (from ``benchmarks/bench_engine.py``): Hamerly's bounds pay off when
+    they let most samples skip the distance pass, which they do for every
+    workload measured here once ``n_clusters >= 2``; the plain Lloyd pass is
+    only chosen for ``n_clusters == 1`` or tiny data (``n_samples < 256``),
+    where the bounds' bookkeeping costs more than it saves. ``"elkan"`` is
+    accepted for scikit-learn compatibility and runs the bounded variant,
+    which gives the same result as Lloyd.
+    """
+    if algorithm == "elkan":
+        return "hamerly"
+    if algorithm != "auto":
+        return algorithm
+    if n_clusters == 1 or n_samples < 256:
+        return "lloyd"
+    return "hamerly"
+
+
+class _Workspace:
+    """The data as the engine sees it: optionally centred and scaled by a
+    power of two (exact in floating point) so squared distances neither
+    overflow nor underflow."""
+
+    def __init__(self, X, center):
+        self.mean = X.mean(axis=0) if center else None
+        amax = float(np.abs(X).max())
+        self.scale = 1.0
+        if amax > 0 and not 2.0**-60 <= amax <= 2.0**60:
+            self.scale = float(2.0 ** -np.round(np.log2(amax)))
+        Xw = X
+        if self.mean is not None:
+            Xw = X - self.mean
+        if self.scale != 1.0:
+            Xw = Xw * X.dtype.type(self.scale)
+        self.X = np.ascontiguousarray(Xw, dtype=X.dtype)
+        if not np.isfinite(self.X).all():
+            raise ValueError("X has values too large to cluster in "
+                             f"{X.dtype}; rescale X")
+
+    def to_working(self, centers):
+        c = np.asarray(centers, dtype=self.X.dtype)
+        if self.mean is not None:
+            c = c - self.mean
+        return c * self.X.dtype.type(self.scale)
+
+    def to_user(self, centers):
+        c = np.asarray(centers, dtype=self.X.dtype) / self.X.dtype.type(self.scale)
+        if self.mean is not None:
+            c = c + self.mean
+        return c
+
+    def inertia_to_user(self, inertia):
+        return float(inertia) / self.scale**2
+
+
+def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
+           n_init="auto", max_iter=300, tol=1e-4, algorithm="auto",
+           random_state=None, record_labels=False, copy_x=True, n_threads=None):
+    """Cluster X with k-means, keeping the best of ``n_init`` runs.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        float32 and float64 data are kept in their type; C- or F-ordered.
+    n_clusters : int, default=8
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights used in seeding, centre updates and inertia.
+    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features), default="k-means++"
+    n_init : int or "auto", default="auto"
+        Runs from different seeds; "auto" is 10 for "random" and 1 otherwise.
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Stop when the summed squared centre shift is at most
+        ``tol * mean(var(X, axis=0))``.
+    algorithm : {"auto", "lloyd", "hamerly", "elkan"}, default="auto"
+        See :func:`resolve_algorithm` for the rule behind "auto".
+    random_state : int, RandomState instance or None, default=None
+    record_labels : bool, default=False
+        Keep every iteration's labels in the trace.
+    copy_x : bool, default=True
+        Work on a centred copy of X (more accurate). With False, X is used as
+        it is when it is already C-contiguous float data; X is never modified.
+    n_threads : int, default=None
+        Threads for the kernels; results do not depend on it.
+
+    Returns
+    -------
+    KMeansResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid data or parameters (the message names the parameter).
+
+    See Also
+    --------
+    KMeans : the scikit-learn estimator built on this function.
+
+    Notes
+    -----
+    Each Lloyd iteration costs O(n_samples * n_clusters * n_features); the
+    Hamerly variant skips samples whose distance bounds prove their label
+    cannot change (Hamerly 2010) and gives the same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeanslab import kmeans
+    >>> X = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 0.0],
+    ...               [10.0, 2.0], [10.0, 4.0], [10.0, 0.0]])
+    >>> result = kmeans(X, 2, init=np.array([[0.0, 0.0], [9.0, 0.0]]))
+    >>> result.labels.tolist()
+    [0, 0, 0, 1, 1, 1]
+    >>> result.centers.tolist()
+    [[1.0, 2.0], [10.0, 2.0]]
+    """
+    X = v.check_X(X)
+    n_samples, n_features = X.shape
+    n_clusters = v.check_n_clusters(n_clusters, n_samples)
+    sw = v.check_sample_weight(sample_weight, n_samples, X.dtype)
+    init = v.check_init(init, n_clusters, n_features, X.dtype)
+    n_init = v.check_n_init(n_init, init)
+    if isinstance(init, np.ndarray) and n_init != 1:
+        warnings.warn(
+            f"Explicit initial center position passed: performing only one init "
+            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=2)
+        n_init = 1
+    max_iter = v.check_max_iter(max_iter)
+    tol = v.check_tol(tol)
+    algorithm = resolve_algorithm(v.check_algorithm(algorithm), n_samples,
+                                  n_features, n_clusters)
+    random_state = check_random_state(random_state)
+
+    ws = _Workspace(X, center=copy_x)
+    backend = get_backend(ws.X, sw)
+    abs_tol = backend.feature_variance_mean() * tol
+
+    best = None
+    runs = []
+    with thread_limit(n_threads):
+        for run in range(n_init):
+            centers0 = init_centers(backend, init, n_clusters, random_state,
+                                    to_working=ws.to_working, X_user=X)
+            labels, centers, inertia, run_trace = run_single(
+                backend, centers0, algorithm=algorithm, max_iter=max_iter,
+                tol=abs_tol, run=run, record_labels=record_labels)
+            runs.append(run_trace)
+            if best is None or (inertia < best[2] and
+                                not _same_clustering(labels, best[0], n_clusters)):
+                best = (labels, centers, inertia, run)
+
+    labels, centers, inertia, best_run = best
+    n_distinct = len(np.unique(labels))
+    if n_distinct < n_clusters:
+        warnings.warn(
+            f"Number of distinct clusters ({n_distinct}) found smaller than "
+            f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
+            ConvergenceWarning, stacklevel=2)
+    trace = ConvergenceTrace(runs=tuple(_runs_to_user(runs, ws)), best_run=best_run)
+    return KMeansResult(centers=ws.to_user(centers), labels=labels,
+                        inertia=ws.inertia_to_user(inertia),
+                        n_iter=runs[best_run].n_iter, algorithm=algorithm,
+                        trace=trace)
+
+
+def _same_clustering(labels1, labels2, n_clusters):
+    """True when two labelings are the same partition up to renaming."""
+    pairs = np.unique(labels1.astype(np.int64) * n_clusters + labels2)
+    return len(pairs) == len(np.unique(labels1)) == len(np.unique(labels2))
+
+
+def _runs_to_user(runs, ws):
+    """Map every run's centres, inertia and shifts back to the user's space."""
+    from dataclasses import replace
+
+    s2 = ws.scale**2
+    out = []
+    for r in runs:
+        its = tuple(
+            replace(it, centers=ws.to_user(it.centers),
+                    inertia=ws.inertia_to_user(it.inertia),
+                    center_shift=it.center_shift / s2)
+            for it in r.iterations)
+        out.append(replace(r, init_centers=ws.to_user(r.init_centers),
+                           iterations=its, inertia=ws.inertia_to_user(r.inertia)))
+    return out

@@ -1,0 +1,171 @@
+"""``KMeans``: the scikit-learn estimator, a thin shell over :func:`kmeans`."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
+                          ClusterMixin, TransformerMixin)
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import check_sample_weight
+from .backends import get_backend
+from .core import kmeans
+
+logger = logging.getLogger("kmeanslab")
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
+             BaseEstimator):
+    """k-means clustering, a drop-in replacement for ``sklearn.cluster.KMeans``.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features), default="k-means++"
+    n_init : int or "auto", default="auto"
+        Runs from different seeds, keeping the lowest inertia; "auto" is 10
+        for "random" and 1 otherwise.
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Relative tolerance: stop when the summed squared centre shift is at
+        most ``tol`` times the mean feature variance.
+    verbose : int, default=0
+        Log each run's iterations to the "kmeanslab" logger.
+    random_state : int, RandomState instance or None, default=None
+    copy_x : bool, default=True
+        Centre a copy of X first (more accurate); X is never modified.
+    algorithm : {"auto", "lloyd", "hamerly", "elkan"}, default="auto"
+        "hamerly" (and its alias "elkan") skips samples whose bounds prove
+        their label cannot change and gives the same result as "lloyd".
+    record_labels : bool, default=False
+        Keep every iteration's labels in ``trace_``.
+    n_threads : int, default=None
+        Threads for the kernels (results do not depend on it).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when X has string column names.
+    trace_ : ConvergenceTrace
+        Per-iteration centres, inertia, shifts, changed labels, relocations
+        and timings, for every restart.
+    algorithm_ : str
+        The algorithm that ran.
+
+    See Also
+    --------
+    kmeans : the function behind this estimator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeanslab import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> int(km.predict([[0, 0]])[0]) == int(km.labels_[0])
+    True
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto",
+                 max_iter=300, tol=1e-4, verbose=0, random_state=None,
+                 copy_x=True, algorithm="auto", record_labels=False,
+                 n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.record_labels = record_labels
+        self.n_threads = n_threads
+
+    def _validate_X(self, X, reset):
+        try:
+            return validate_data(self, X, dtype=[np.float64, np.float32],
+                                 reset=reset)
+        except ValueError as exc:
+            if "could not convert" in str(exc) or "convert" in str(exc).lower():
+                raise TypeError(f"X must be numeric: {exc}") from None
+            raise
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        X = self._validate_X(X, reset=True)
+        result = kmeans(
+            X, self.n_clusters, sample_weight=sample_weight, init=self.init,
+            n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+            algorithm=self.algorithm, random_state=self.random_state,
+            record_labels=self.record_labels, copy_x=self.copy_x,
+            n_threads=self.n_threads)
+        self.cluster_centers_ = result.centers
+        self.labels_ = result.labels
+        self.inertia_ = result.inertia
+        self.n_iter_ = result.n_iter
+        self.trace_ = result.trace
+        self.algorithm_ = result.algorithm
+        self._n_features_out = self.cluster_centers_.shape[0]
+        if self.verbose:
+            logger.info("%s", result.trace.to_pandas(all_runs=True).to_string())
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit and return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def _backend_for(self, X, sample_weight=None):
+        check_is_fitted(self)
+        X = np.ascontiguousarray(self._validate_X(X, reset=False))
+        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        return get_backend(X, sw), self.cluster_centers_.astype(X.dtype)
+
+    def predict(self, X):
+        """Index of the nearest centre for each sample of X."""
+        backend, centers = self._backend_for(X)
+        return backend.assign(centers)[0]
+
+    def transform(self, X):
+        """Distances from each sample of X to every centre,
+        shape (n_samples, n_clusters)."""
+        backend, centers = self._backend_for(X)
+        return np.sqrt(backend.sq_dists_to_centers(centers))
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return the distances to the centres."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the inertia of X on the fitted centres."""
+        backend, centers = self._backend_for(X, sample_weight)
+        labels, _ = backend.assign(centers)
+        return -backend.inertia(centers, labels)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+__all__ = ["KMeans"]

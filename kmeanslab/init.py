@@ -1,0 +1,135 @@
+"""Seeding: choose initial centres.
+
+The random streams follow scikit-learn's: with the same ``random_state`` and
+data, ``kmeans_plusplus`` and ``random_init`` pick the same samples as
+``sklearn.cluster.kmeans_plusplus`` and KMeans' "random" init (up to ties
+decided by rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._validation import check_n_clusters, check_sample_weight, check_X
+from .backends import get_backend
+
+
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
+                    n_local_trials=None):
+    """Choose initial centres with greedy k-means++.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_clusters : int
+    sample_weight : array-like of shape (n_samples,), default=None
+        Samples are drawn with probability proportional to weight times
+        squared distance.
+    random_state : int, RandomState instance or None, default=None
+    n_local_trials : int, default=None
+        Candidates tried per centre; ``2 + int(log(n_clusters))`` when None.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    indices : ndarray of shape (n_clusters,)
+        Rows of X chosen as centres.
+
+    Notes
+    -----
+    Arthur & Vassilvitskii (2007), with the greedy local trials of
+    scikit-learn: each new centre is the candidate, among ``n_local_trials``
+    drawn by D^2 sampling, that most lowers the potential. Costs
+    O(n_samples * n_clusters * n_local_trials * n_features).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeanslab import kmeans_plusplus
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]])
+    >>> centers, indices = kmeans_plusplus(X, 2, random_state=0)
+    >>> sorted(int(i) // 2 for i in indices)
+    [0, 1]
+    """
+    X = check_X(X)
+    n_clusters = check_n_clusters(n_clusters, X.shape[0])
+    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    backend = get_backend(np.ascontiguousarray(X), sw)
+    return plusplus_init(backend, n_clusters, check_random_state(random_state),
+                         n_local_trials)
+
+
+def plusplus_init(backend, n_clusters, random_state, n_local_trials=None):
+    """k-means++ on a backend; returns (centers, indices)."""
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+    n_samples = backend.n_samples
+    sw = np.asarray(backend.sample_weight, dtype=np.float64)
+    indices = np.full(n_clusters, -1, dtype=np.int64)
+    centers = np.empty((n_clusters, backend.n_features), dtype=backend.dtype)
+
+    first = random_state.choice(n_samples, p=sw / sw.sum())
+    indices[0] = first
+    centers[0] = backend.take_rows([first])[0]
+    inf = np.full(n_samples, np.inf, dtype=backend.dtype)
+    closest, pot = backend.candidate_sq_dists(centers[:1], inf)
+    closest, current_pot = closest[0], pot[0]
+
+    for c in range(1, n_clusters):
+        rand_vals = random_state.uniform(size=n_local_trials) * current_pot
+        cumulative = np.cumsum(sw * closest, dtype=np.float64)
+        candidate_ids = np.searchsorted(cumulative, rand_vals)
+        np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
+        sq_dists, pots = backend.candidate_sq_dists(
+            backend.take_rows(candidate_ids), closest)
+        best = int(np.argmin(pots))
+        current_pot = pots[best]
+        closest = sq_dists[best]
+        indices[c] = candidate_ids[best]
+        centers[c] = backend.take_rows([indices[c]])[0]
+    return centers, indices
+
+
+def random_init(backend, n_clusters, random_state):
+    """n_clusters distinct samples drawn with probability proportional to
+    their weight; returns (centers, indices)."""
+    sw = np.asarray(backend.sample_weight, dtype=np.float64)
+    indices = random_state.choice(backend.n_samples, size=n_clusters,
+                                  replace=False, p=sw / sw.sum())
+    return backend.take_rows(indices), indices
+
+
+_SCHEMES = {
+    "k-means++": plusplus_init,
+    "random": random_init,
+}
+
+
+def init_centers(backend, init, n_clusters, random_state, *, to_working=None,
+                 X_user=None):
+    """Initial centres in the backend's working space.
+
+    ``init`` is a scheme name (see ``_SCHEMES``), an array in user space, or
+    a callable ``init(X, n_clusters, random_state=...)`` given the user's X.
+    ``to_working`` maps user-space centres into the working space.
+    """
+    if isinstance(init, str):
+        try:
+            scheme = _SCHEMES[init]
+        except KeyError:
+            raise ValueError(f"init={init!r} is not available") from None
+        centers, _ = scheme(backend, n_clusters, random_state)
+        return np.ascontiguousarray(centers, dtype=backend.dtype)
+    if callable(init):
+        user = init(X_user, n_clusters, random_state=random_state)
+        user = check_X(user, name="init (callable result)", dtype=backend.dtype)
+        if user.shape != (n_clusters, backend.n_features):
+            raise ValueError(
+                f"init callable returned shape {user.shape}, expected "
+                f"({n_clusters}, {backend.n_features})"
+            )
+    else:
+        user = init
+    centers = to_working(user) if to_working is not None else user
+    return np.ascontiguousarray(centers, dtype=backend.dtype)
