@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from . import _validation as v
 from ._engine import run_single
+from ._kernels import common
 from ._threads import thread_limit
 from .backends import get_backend
 from .init import init_centers
@@ -67,23 +68,38 @@ def resolve_algorithm(algorithm, n_samples, n_features, n_clusters):
 class _Workspace:
     """The data as the engine sees it: optionally centred and scaled by a
     power of two (exact in floating point) so squared distances neither
-    overflow nor underflow."""
+    overflow nor underflow. Also measures the mean feature variance that
+    scales ``tol``."""
 
     def __init__(self, X, center):
-        self.mean = X.mean(axis=0) if center else None
-        amax = float(np.abs(X).max())
+        dtype = X.dtype
+        starts = common.block_starts(X.shape[0])
+        nb = starts.shape[0] - 1
+        n = X.shape[0]
+        buf = np.empty((nb, X.shape[1]), dtype=np.float64)
+        zero = np.zeros(X.shape[1], dtype=dtype)
+        common.column_sums_dense(X, starts, zero, 1, buf)
+        mean = buf.sum(axis=0) / n
+        common.column_sums_dense(X, starts, mean.astype(dtype), 2, buf)
+        self.variance_mean = float(np.mean(buf.sum(axis=0) / n))
+        amax_blocks = np.empty(nb, dtype=np.float64)
+        common.abs_max_dense(X, starts, amax_blocks)
+        amax = float(amax_blocks.max())
         self.scale = 1.0
         if amax > 0 and not 2.0**-60 <= amax <= 2.0**60:
             self.scale = float(2.0 ** -np.round(np.log2(amax)))
-        Xw = X
-        if self.mean is not None:
-            Xw = X - self.mean
-        if self.scale != 1.0:
-            Xw = Xw * X.dtype.type(self.scale)
-        self.X = np.ascontiguousarray(Xw, dtype=X.dtype)
-        if not np.isfinite(self.X).all():
-            raise ValueError("X has values too large to cluster in "
-                             f"{X.dtype}; rescale X")
+        self.mean = mean.astype(dtype) if center else None
+        if center or self.scale != 1.0 or not X.flags.c_contiguous:
+            self.X = np.empty(X.shape, dtype=dtype)
+            shift = self.mean if center else zero
+            common.shift_scale_dense(X, shift, dtype.type(self.scale), self.X)
+        else:
+            self.X = X
+        self.variance_mean *= self.scale**2
+        if not np.isfinite(self.variance_mean) or not np.isfinite(
+                self.X.sum(dtype=np.float64)):
+            raise ValueError(f"X has values too large to cluster in {dtype} "
+                             f"(largest |x| = {amax:.3g}); rescale X")
 
     def to_working(self, centers):
         c = np.asarray(centers, dtype=self.X.dtype)
@@ -181,7 +197,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
 
     ws = _Workspace(X, center=copy_x)
     backend = get_backend(ws.X, sw)
-    abs_tol = backend.feature_variance_mean() * tol
+    abs_tol = ws.variance_mean * tol
 
     best = None
     runs = []
@@ -198,7 +214,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
                 best = (labels, centers, inertia, run)
 
     labels, centers, inertia, best_run = best
-    n_distinct = len(np.unique(labels))
+    n_distinct = int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))
     if n_distinct < n_clusters:
         warnings.warn(
             f"Number of distinct clusters ({n_distinct}) found smaller than "

@@ -24,12 +24,67 @@ def block_starts(n_samples):
 
 @njit(inline="always")
 def sq_dist_row(X, i, centers, j):
-    """Squared Euclidean distance between row i of X and row j of centers."""
-    acc = 0.0
+    """Squared Euclidean distance between row i of X and row j of centers,
+    accumulated in the data's own precision (as sq_dists_all does)."""
+    acc = X[i, 0] - X[i, 0]
     for f in range(X.shape[1]):
         t = X[i, f] - centers[j, f]
         acc += t * t
     return acc
+
+
+@njit(inline="always")
+def sq_dists_all(X, i, centers_t, out):
+    """OUT out[j] = squared distance between row i of X and centre j.
+
+    centers_t is the (n_features, n_clusters) transpose of the centres: the
+    inner loop runs over centres with unit stride, so it vectorises without
+    reassociating any sum (each out[j] adds its features in order, exactly
+    as sq_dist_row does).
+    """
+    # No out[:] = 0 here: a slice assignment per row costs more than the
+    # distances themselves for small n_features.
+    n_clusters = centers_t.shape[1]
+    v = X[i, 0]
+    for j in range(n_clusters):
+        t = v - centers_t[0, j]
+        out[j] = t * t
+    for f in range(1, X.shape[1]):
+        v = X[i, f]
+        for j in range(n_clusters):
+            t = v - centers_t[f, j]
+            out[j] += t * t
+
+
+@njit(inline="always")
+def argmin_first(values):
+    """Index of the smallest value (the first one on ties)."""
+    best = 0
+    best_value = values[0]
+    for j in range(1, values.shape[0]):
+        if values[j] < best_value:
+            best_value = values[j]
+            best = j
+    return best
+
+
+@njit(inline="always")
+def two_smallest(values):
+    """(index of the smallest, smallest, second smallest) of values.
+
+    Written with selects rather than branches: on random data the branchy
+    version mispredicts and costs three times as much.
+    """
+    best = 0
+    first = np.inf
+    second = np.inf
+    for j in range(values.shape[0]):
+        v = values[j]
+        hi = v if v > first else first
+        second = hi if hi < second else second
+        best = j if v < first else best
+        first = v if v < first else first
+    return best, first, second
 
 
 @njit(parallel=True, cache=True)
@@ -86,25 +141,58 @@ def assign_dense(X, centers, starts, labels, sq_dists):
     """
     n_blocks = starts.shape[0] - 1
     n_clusters = centers.shape[0]
+    centers_t = np.ascontiguousarray(centers.T)
     for b in prange(n_blocks):
+        dists = np.empty(n_clusters, dtype=centers.dtype)
         for i in range(starts[b], starts[b + 1]):
-            best = 0
-            best_sq = np.inf
-            for j in range(n_clusters):
-                s = sq_dist_row(X, i, centers, j)
-                if s < best_sq:
-                    best_sq = s
-                    best = j
+            sq_dists_all(X, i, centers_t, dists)
+            best = argmin_first(dists)
             labels[i] = best
-            sq_dists[i] = best_sq
+            sq_dists[i] = dists[best]
 
 
 @njit(parallel=True, cache=True)
 def sq_dists_to_centers_dense(X, centers, starts, out):
     """OUT out (n, k): squared distance of every row to every centre."""
     n_blocks = starts.shape[0] - 1
-    n_clusters = centers.shape[0]
+    centers_t = np.ascontiguousarray(centers.T)
     for b in prange(n_blocks):
         for i in range(starts[b], starts[b + 1]):
-            for j in range(n_clusters):
-                out[i, j] = sq_dist_row(X, i, centers, j)
+            sq_dists_all(X, i, centers_t, out[i])
+
+
+@njit(parallel=True, cache=True)
+def column_sums_dense(X, starts, shift, power, out):
+    """OUT out[b, f] = sum over block b of (X[i, f] - shift[f]) ** power,
+    for power 1 or 2."""
+    n_blocks = starts.shape[0] - 1
+    n_features = X.shape[1]
+    for b in prange(n_blocks):
+        acc = np.zeros(n_features, dtype=np.float64)
+        for i in range(starts[b], starts[b + 1]):
+            for f in range(n_features):
+                t = X[i, f] - shift[f]
+                acc[f] += t if power == 1 else t * t
+        out[b] = acc
+
+
+@njit(parallel=True, cache=True)
+def shift_scale_dense(X, shift, scale, out):
+    """OUT out = (X - shift) * scale, row by row."""
+    for i in prange(X.shape[0]):
+        for f in range(X.shape[1]):
+            out[i, f] = (X[i, f] - shift[f]) * scale
+
+
+@njit(parallel=True, cache=True)
+def abs_max_dense(X, starts, out):
+    """OUT out[b] = largest |x| in block b (NaN propagates)."""
+    n_blocks = starts.shape[0] - 1
+    for b in prange(n_blocks):
+        m = 0.0
+        for i in range(starts[b], starts[b + 1]):
+            for f in range(X.shape[1]):
+                a = abs(X[i, f])
+                if not a <= m:
+                    m = a
+        out[b] = m

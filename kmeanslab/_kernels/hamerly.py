@@ -10,35 +10,41 @@ reduced in block order by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .common import sq_dist_row
+from .common import sq_dist_row, sq_dists_all, two_smallest
 
 
 @njit(parallel=True, cache=True)
-def hamerly_step_dense(X, sample_weight, centers, half_min_dist, center_shift,
-                       max_shift, second_max_shift, argmax_shift, starts,
-                       labels, upper_bounds, lower_bounds, delta_sums,
-                       delta_weights, delta_sq_norms, delta_counts,
+def hamerly_step_dense(X, sample_weight, centers, half_min_dist, drift,
+                       max_drift, starts, labels, upper_stored, lower_stored,
+                       delta_sums, delta_weights, delta_sq_norms, delta_counts,
                        n_changed):
     """One bounded assignment pass.
 
+    The bounds are stored relative to the centres' accumulated movement, so
+    a row whose bounds still hold is only read, never written: the true
+    bounds are ``upper_stored[i] + drift[labels[i]]`` and
+    ``lower_stored[i] - max_drift``, where ``drift[j]`` is the total distance
+    centre j has moved so far and ``max_drift`` the sum over steps of the
+    largest move.
+
     IN centers (k, d): the centres to assign to; half_min_dist (k,): half the
-    distance from each centre to its nearest other centre; center_shift (k,):
-    how far each centre moved since the bounds were last valid; max_shift,
-    second_max_shift, argmax_shift: the largest shift, the second largest and
-    the index of the largest.
-    INOUT labels (n,) (-1 for "no label yet"), upper_bounds (n,),
-    lower_bounds (n,). Invariant on entry and exit, for rows with a label:
-    upper_bounds[i] >= distance to the assigned centre and
-    lower_bounds[i] <= distance to every other centre (before the shifts
-    given here are applied).
+    distance from each centre to its nearest other centre; drift (k,),
+    max_drift: accumulated movement up to these centres.
+    INOUT labels (n,) (-1 for "no label yet"), upper_stored (n,),
+    lower_stored (n,). Invariant for rows with a label: the true upper bound
+    is >= the distance to the assigned centre and the true lower bound is
+    <= the distance to every other centre.
     OUT delta_sums (n_blocks, k, d), delta_weights (n_blocks, k),
-    delta_sq_norms (n_blocks, k), delta_counts (n_blocks, k): the change of the per-cluster sums caused by
-    rows that changed cluster; n_changed (n_blocks,).
+    delta_sq_norms (n_blocks, k), delta_counts (n_blocks, k): the change of
+    the per-cluster statistics caused by rows that changed cluster;
+    n_changed (n_blocks,).
     """
     n_blocks = starts.shape[0] - 1
     n_clusters = centers.shape[0]
     n_features = X.shape[1]
+    centers_t = np.ascontiguousarray(centers.T)
     for b in prange(n_blocks):
+        dists = np.empty(n_clusters, dtype=centers.dtype)
         delta_sums[b] = 0.0
         delta_weights[b] = 0.0
         delta_sq_norms[b] = 0.0
@@ -47,34 +53,18 @@ def hamerly_step_dense(X, sample_weight, centers, half_min_dist, center_shift,
         for i in range(starts[b], starts[b + 1]):
             a = labels[i]
             if a >= 0:
-                ub = upper_bounds[i] + center_shift[a]
-                if a == argmax_shift:
-                    lb = lower_bounds[i] - second_max_shift
-                else:
-                    lb = lower_bounds[i] - max_shift
-                bound = max(half_min_dist[a], lb)
-                if ub <= bound:
-                    upper_bounds[i] = ub
-                    lower_bounds[i] = lb
+                lower = lower_stored[i] - max_drift
+                bound = max(half_min_dist[a], lower)
+                if upper_stored[i] + drift[a] <= bound:
                     continue
-                ub = np.sqrt(sq_dist_row(X, i, centers, a))
-                if ub <= bound:
-                    upper_bounds[i] = ub
-                    lower_bounds[i] = lb
+                upper = np.sqrt(sq_dist_row(X, i, centers, a))
+                if upper <= bound:
+                    upper_stored[i] = upper - drift[a]
                     continue
-            best = 0
-            best_sq = np.inf
-            second_sq = np.inf
-            for j in range(n_clusters):
-                s = sq_dist_row(X, i, centers, j)
-                if s < best_sq:
-                    second_sq = best_sq
-                    best_sq = s
-                    best = j
-                elif s < second_sq:
-                    second_sq = s
-            upper_bounds[i] = np.sqrt(best_sq)
-            lower_bounds[i] = np.sqrt(second_sq)
+            sq_dists_all(X, i, centers_t, dists)
+            best, best_sq, second_sq = two_smallest(dists)
+            upper_stored[i] = np.sqrt(best_sq) - drift[best]
+            lower_stored[i] = np.sqrt(second_sq) + max_drift
             if best != a:
                 changed += 1
                 w = sample_weight[i]
@@ -83,12 +73,12 @@ def hamerly_step_dense(X, sample_weight, centers, half_min_dist, center_shift,
                     v = X[i, f]
                     nrm += v * v
                     delta_sums[b, best, f] += w * v
-                    if a >= 0:
-                        delta_sums[b, a, f] -= w * v
                 delta_weights[b, best] += w
                 delta_counts[b, best] += 1
                 delta_sq_norms[b, best] += w * nrm
                 if a >= 0:
+                    for f in range(n_features):
+                        delta_sums[b, a, f] -= w * X[i, f]
                     delta_weights[b, a] -= w
                     delta_counts[b, a] -= 1
                     delta_sq_norms[b, a] -= w * nrm

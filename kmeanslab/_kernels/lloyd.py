@@ -4,7 +4,7 @@ per-cluster weighted sums in the same pass."""
 import numpy as np
 from numba import njit, prange
 
-from .common import sq_dist_row
+from .common import argmin_first, sq_dists_all
 
 # Rows per BLAS call in the high-dimensional path: the (CHUNK_ROWS x k) block
 # of dot products plus the rows themselves stay in L2 for k <= 512, d <= 256,
@@ -34,20 +34,18 @@ def lloyd_step_dense(X, sample_weight, centers, starts, labels, sums, weights,
     """
     n_blocks = starts.shape[0] - 1
     n_clusters = centers.shape[0]
+    centers_t = np.ascontiguousarray(centers.T)
     for b in prange(n_blocks):
         sums[b] = 0.0
         weights[b] = 0.0
         counts[b] = 0
         changed = 0
         acc = 0.0
+        dists = np.empty(n_clusters, dtype=centers.dtype)
         for i in range(starts[b], starts[b + 1]):
-            best = 0
-            best_sq = np.inf
-            for j in range(n_clusters):
-                s = sq_dist_row(X, i, centers, j)
-                if s < best_sq:
-                    best_sq = s
-                    best = j
+            sq_dists_all(X, i, centers_t, dists)
+            best = argmin_first(dists)
+            best_sq = dists[best]
             if labels[i] != best:
                 changed += 1
                 labels[i] = best

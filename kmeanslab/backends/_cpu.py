@@ -148,47 +148,36 @@ class _HamerlyRun(_Run):
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
         nb, n, d = backend.n_blocks, backend.n_samples, backend.n_features
-        self.upper_bounds = np.zeros(n, dtype=backend.dtype)
-        self.lower_bounds = np.zeros(n, dtype=backend.dtype)
+        self.upper_stored = np.zeros(n, dtype=backend.dtype)
+        self.lower_stored = np.zeros(n, dtype=backend.dtype)
+        self.drift = np.zeros(n_clusters, dtype=np.float64)
+        self.max_drift = 0.0
         self.delta_sums = np.empty((nb, n_clusters, d), dtype=np.float64)
         self.delta_weights = np.empty((nb, n_clusters), dtype=np.float64)
         self.delta_sq_norms = np.empty((nb, n_clusters), dtype=np.float64)
         self.delta_counts = np.empty((nb, n_clusters), dtype=np.int64)
-        self.counts = np.zeros(n_clusters, dtype=np.int64)
         self.n_changed = np.empty(nb, dtype=np.int64)
         self.sums = np.zeros((n_clusters, d), dtype=np.float64)
         self.weights = np.zeros(n_clusters, dtype=np.float64)
         self.sq_norms = np.zeros(n_clusters, dtype=np.float64)
+        self.counts = np.zeros(n_clusters, dtype=np.int64)
         self.n_steps = 0
 
     def step(self, centers, center_shift=None):
         b = self.backend
-        k = self.n_clusters
         centers = np.ascontiguousarray(centers, dtype=b.dtype)
-        if center_shift is None:
-            center_shift = np.zeros(k, dtype=b.dtype)
-        center_shift = np.ascontiguousarray(center_shift, dtype=b.dtype)
-        order = np.argsort(-center_shift, kind="stable")
-        max_shift = center_shift[order[0]]
-        second_max = center_shift[order[1]] if k > 1 else center_shift.dtype.type(0)
+        if center_shift is not None:
+            self.drift += center_shift
+            self.max_drift += float(np.max(center_shift))
         hamerly.hamerly_step_dense(
             b.X, b.sample_weight, centers, _half_min_center_dist(centers),
-            center_shift, max_shift, second_max, order[0], b.starts, self.labels,
-            self.upper_bounds, self.lower_bounds, self.delta_sums,
+            self.drift, self.max_drift, b.starts, self.labels,
+            self.upper_stored, self.lower_stored, self.delta_sums,
             self.delta_weights, self.delta_sq_norms, self.delta_counts,
             self.n_changed)
         self.n_steps += 1
         if self.n_steps % FULL_RECOMPUTE_EVERY == 0:
-            sums = np.empty_like(self.delta_sums)
-            weights = np.empty_like(self.delta_weights)
-            sq_norms = np.empty_like(self.delta_sq_norms)
-            counts = np.empty_like(self.delta_counts)
-            common.accumulate_dense(b.X, b.sample_weight, self.labels, b.starts,
-                                    sums, weights, sq_norms, counts)
-            self.sums = sums.sum(axis=0)
-            self.weights = weights.sum(axis=0)
-            self.sq_norms = sq_norms.sum(axis=0)
-            self.counts = counts.sum(axis=0)
+            self._recompute_statistics()
         else:
             self.sums += self.delta_sums.sum(axis=0)
             self.weights += self.delta_weights.sum(axis=0)
@@ -207,6 +196,19 @@ class _HamerlyRun(_Run):
                    + self.weights @ np.einsum("ij,ij->i", c64, c64))
         return StepStats(self.sums.copy(), self.weights.copy(), self.counts.copy(),
                          int(self.n_changed.sum()), max(float(inertia), 0.0))
+
+    def _recompute_statistics(self):
+        b = self.backend
+        sums = np.empty_like(self.delta_sums)
+        weights = np.empty_like(self.delta_weights)
+        sq_norms = np.empty_like(self.delta_sq_norms)
+        counts = np.empty_like(self.delta_counts)
+        common.accumulate_dense(b.X, b.sample_weight, self.labels, b.starts,
+                                sums, weights, sq_norms, counts)
+        self.sums = sums.sum(axis=0)
+        self.weights = weights.sum(axis=0)
+        self.sq_norms = sq_norms.sum(axis=0)
+        self.counts = counts.sum(axis=0)
 
 
 def _half_min_center_dist(centers):
