@@ -149,7 +149,7 @@ def end_to_end(name, X, k, seeds, repeat):
 
 def crossover(repeat):
     """Lloyd direct distances vs the BLAS path, by n_features."""
-    from kmeanslab.backends import _cpu
+    from kmeanslab._kernels import common
 
     print("\n== lloyd direct vs BLAS path (100k samples, k=64, 10 iterations)")
     for d in (2, 4, 8, 12, 16, 24, 32, 64):
@@ -157,11 +157,11 @@ def crossover(repeat):
         init, _ = kmeans_plusplus(X, 64, random_state=0)
         out = {}
         for threshold, label in ((10**9, "direct"), (0, "blas")):
-            _cpu._LloydRun.BLAS_MIN_FEATURES = threshold
+            common.BLAS_MIN_FEATURES = threshold
             out[label], _ = best_time(lambda: KMeans(64, init=init, max_iter=10, tol=0,
                                                      algorithm="lloyd").fit(X), repeat)
         print(f"  n_features={d:4d} direct {out['direct']:.3f} s  blas {out['blas']:.3f} s")
-    _cpu._LloydRun.BLAS_MIN_FEATURES = 16
+    common.BLAS_MIN_FEATURES = 16
 
 
 def _threads():

@@ -32,3 +32,20 @@ def thread_limit(n_threads):
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+_CONTROLLER = None
+
+
+@contextmanager
+def single_threaded_blas():
+    """Keep BLAS to one thread while the numba kernels call it from their
+    own threads (otherwise each kernel thread starts a full BLAS pool and
+    the cores are oversubscribed several times over)."""
+    global _CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield

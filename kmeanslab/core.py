@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from . import _validation as v
 from ._engine import run_single
 from ._kernels import common
-from ._threads import thread_limit
+from ._threads import single_threaded_blas, thread_limit
 from .backends import get_backend
 from .init import init_centers
 from .trace import ConvergenceTrace
@@ -201,7 +201,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
 
     best = None
     runs = []
-    with thread_limit(n_threads):
+    with thread_limit(n_threads), single_threaded_blas():
         for run in range(n_init):
             centers0 = init_centers(backend, init, n_clusters, random_state,
                                     to_working=ws.to_working, X_user=X)

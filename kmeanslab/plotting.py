@@ -165,12 +165,24 @@ class _Text:
     def __call__(self, key, **fields):
         return self.messages[key].format(**fields)
 
-    def apply_ticks(self, *axes):
-        """Tick labels are made at draw time, after the rc_context has ended,
-        so they get the font through the axes' tick parameters."""
-        if self.font_family is not None:
-            for ax in axes:
-                ax.tick_params(labelfontfamily=self.font_family)
+    def apply_font(self, *axes):
+        """Give the axes' text this language's font.
+
+        The rc_context alone is not enough: a title or axis label belongs to
+        the Axes, which may have been made before the context began, and tick
+        labels are only made at draw time, after it ends.
+        """
+        if self.font_family is None:
+            return
+        for ax in axes:
+            texts = [ax.title, ax.xaxis.label, ax.yaxis.label,
+                     ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+            legend = ax.get_legend()
+            if legend is not None:
+                texts.extend(legend.get_texts())
+            for text in texts:
+                text.set_fontfamily(self.font_family)
+            ax.tick_params(labelfontfamily=self.font_family)
 
 
 @contextlib.contextmanager
@@ -268,7 +280,8 @@ def _scatter_assignments(ax, X, labels, n_clusters):
 def _scatter_centers(ax, centers, label):
     centers = np.asarray(centers)
     return ax.scatter(centers[:, 0], centers[:, 1], c=_CENTER_COLOR,
-                      marker="o", s=80, edgecolors="white", label=label)
+                      marker="o", s=80, edgecolors="black", linewidths=1.2,
+                      label=label)
 
 
 # --------------------------------------------------------------------------
@@ -333,7 +346,7 @@ def plot_initial_configuration(X, centers, ax=None, labels=None, *, lang="en"):
         ax.set_title(text("initial_title"))
         ax.legend(loc="best")
         ax.grid(alpha=0.2)
-        text.apply_ticks(ax)
+        text.apply_font(ax)
     return ax
 
 
@@ -389,7 +402,7 @@ def plot_clusters(X, labels, centers=None, ax=None, title=None, *, lang="en"):
             ax.legend(loc="best")
         ax.set_title(text("clusters_title") if title is None else title)
         ax.grid(alpha=0.2)
-        text.apply_ticks(ax)
+        text.apply_font(ax)
     return ax
 
 
@@ -464,7 +477,7 @@ def plot_convergence(X, trace, max_iters=(1, 2, 3, 10), fig=None, *,
                          + text("wcss_value", inertia=record.inertia))
             ax.legend(loc="best")
             ax.grid(alpha=0.2)
-        text.apply_ticks(*axes)
+        text.apply_font(*axes)
         fig.suptitle(text("convergence_title"))
     return fig
 
@@ -522,7 +535,7 @@ def plot_overlap_effect(stds=(1.0, 2.0, 3.0, 4.5), random_state=117117,
             _scatter_assignments(ax, X, labels, 2)
             ax.set_title(text("overlap_panel", std=std))
             ax.grid(alpha=0.2)
-        text.apply_ticks(*axes)
+        text.apply_font(*axes)
         fig.suptitle(text("overlap_title"))
     return fig
 
@@ -587,7 +600,7 @@ def plot_k_selection(ks, inertias, silhouettes, fig=None, *, lang="en"):
             ax.set_xlabel(text("k_label"))
             ax.set_xticks(ks)
             ax.grid(alpha=0.2)
-        text.apply_ticks(elbow_ax, silhouette_ax)
+        text.apply_font(elbow_ax, silhouette_ax)
     return fig
 
 
@@ -641,7 +654,7 @@ def plot_trace(trace, ax=None, *, lang="en"):
         ax.legend(handles=[inertia_line, changed_line], loc="upper right")
         ax.set_title(text("trace_title"))
         ax.grid(alpha=0.2)
-        text.apply_ticks(ax, changed_ax)
+        text.apply_font(ax, changed_ax)
     return ax
 
 
@@ -699,7 +712,7 @@ def animate_convergence(X, trace, path, fps=2, *, lang="en", dpi=80):
         title = ax.set_title("")
         ax.legend(loc="upper right")
         ax.grid(alpha=0.2)
-        text.apply_ticks(ax)
+        text.apply_font(ax)
         writer = PillowWriter(fps=fps)
         with writer.saving(fig, path, dpi):
             for record in records:

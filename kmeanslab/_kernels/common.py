@@ -56,6 +56,32 @@ def sq_dists_all(X, i, centers_t, out):
             out[j] += t * t
 
 
+# Rows per BLAS call in the high-dimensional paths: the (CHUNK_ROWS x k)
+# block of dot products plus the rows themselves stay in L2 for k <= 512,
+# d <= 256, and a gemm of 256 rows is large enough to reach the BLAS peak.
+CHUNK_ROWS = 256
+
+# From this many features on, distances go through BLAS (||x||^2 - 2 x.c +
+# ||c||^2, one gemm per chunk of rows); below it the direct loops are faster
+# (benchmarks/bench_engine.py --crossover measures it).
+BLAS_MIN_FEATURES = 16
+
+
+@njit(inline="always")
+def sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, out):
+    """OUT out[r, j] = squared distance between row s0 + r of X and centre j,
+    for r < s1 - s0, via one gemm (clipped at 0 against cancellation).
+
+    IN centers_t (d, k) C-contiguous, c_sq_norms (k,).
+    """
+    m = s1 - s0
+    np.dot(X[s0:s1], centers_t, out[:m])
+    for r in range(m):
+        xn = x_sq_norms[s0 + r]
+        for j in range(centers_t.shape[1]):
+            out[r, j] = max(xn + c_sq_norms[j] - 2.0 * out[r, j], 0.0)
+
+
 @njit(inline="always")
 def argmin_first(values):
     """Index of the smallest value (the first one on ties)."""

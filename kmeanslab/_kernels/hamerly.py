@@ -10,14 +10,15 @@ reduced in block order by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .common import sq_dist_row, sq_dists_all, two_smallest
+from .common import (CHUNK_ROWS, sq_dist_row, sq_dists_all, sq_dists_blas,
+                     two_smallest)
 
 
 @njit(parallel=True, cache=True)
-def hamerly_step_dense(X, sample_weight, centers, half_min_dist, drift,
-                       max_drift, starts, labels, upper_stored, lower_stored,
-                       delta_sums, delta_weights, delta_sq_norms, delta_counts,
-                       n_changed):
+def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
+                       drift, max_drift, starts, use_blas, labels, upper_stored,
+                       lower_stored, delta_sums, delta_weights, delta_sq_norms,
+                       delta_counts, n_changed):
     """One bounded assignment pass.
 
     The bounds are stored relative to the centres' accumulated movement, so
@@ -27,9 +28,14 @@ def hamerly_step_dense(X, sample_weight, centers, half_min_dist, drift,
     centre j has moved so far and ``max_drift`` the sum over steps of the
     largest move.
 
+    Rows are taken CHUNK_ROWS at a time: the bound test picks the rows that
+    need distances to every centre, and (when use_blas) those rows are
+    gathered and measured with one gemm.
+
     IN centers (k, d): the centres to assign to; half_min_dist (k,): half the
     distance from each centre to its nearest other centre; drift (k,),
-    max_drift: accumulated movement up to these centres.
+    max_drift: accumulated movement up to these centres; x_sq_norms (n,):
+    read only when use_blas.
     INOUT labels (n,) (-1 for "no label yet"), upper_stored (n,),
     lower_stored (n,). Invariant for rows with a label: the true upper bound
     is >= the distance to the assigned centre and the true lower bound is
@@ -43,29 +49,56 @@ def hamerly_step_dense(X, sample_weight, centers, half_min_dist, drift,
     n_clusters = centers.shape[0]
     n_features = X.shape[1]
     centers_t = np.ascontiguousarray(centers.T)
+    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
+    for j in range(n_clusters):
+        for f in range(n_features):
+            c_sq_norms[j] += centers[j, f] * centers[j, f]
     for b in prange(n_blocks):
-        dists = np.empty(n_clusters, dtype=centers.dtype)
+        dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
+        todo = np.empty(CHUNK_ROWS, dtype=np.int64)
+        gathered = np.empty((CHUNK_ROWS if use_blas else 0, n_features),
+                            dtype=X.dtype)
+        gathered_norms = np.empty(CHUNK_ROWS if use_blas else 0, dtype=X.dtype)
         delta_sums[b] = 0.0
         delta_weights[b] = 0.0
         delta_sq_norms[b] = 0.0
         delta_counts[b] = 0
         changed = 0
-        for i in range(starts[b], starts[b + 1]):
-            a = labels[i]
-            if a >= 0:
-                lower = lower_stored[i] - max_drift
-                bound = max(half_min_dist[a], lower)
-                if upper_stored[i] + drift[a] <= bound:
+        for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
+            s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
+            n_todo = 0
+            for i in range(s0, s1):
+                a = labels[i]
+                if a >= 0:
+                    lower = lower_stored[i] - max_drift
+                    bound = max(half_min_dist[a], lower)
+                    if upper_stored[i] + drift[a] <= bound:
+                        continue
+                    upper = np.sqrt(sq_dist_row(X, i, centers, a))
+                    if upper <= bound:
+                        upper_stored[i] = upper - drift[a]
+                        continue
+                todo[n_todo] = i
+                n_todo += 1
+            if n_todo == 0:
+                continue
+            if use_blas:
+                for r in range(n_todo):
+                    gathered[r] = X[todo[r]]
+                    gathered_norms[r] = x_sq_norms[todo[r]]
+                sq_dists_blas(gathered, 0, n_todo, gathered_norms, centers_t,
+                              c_sq_norms, dists)
+            else:
+                for r in range(n_todo):
+                    sq_dists_all(X, todo[r], centers_t, dists[r])
+            for r in range(n_todo):
+                i = todo[r]
+                a = labels[i]
+                best, best_sq, second_sq = two_smallest(dists[r])
+                upper_stored[i] = np.sqrt(best_sq) - drift[best]
+                lower_stored[i] = np.sqrt(second_sq) + max_drift
+                if best == a:
                     continue
-                upper = np.sqrt(sq_dist_row(X, i, centers, a))
-                if upper <= bound:
-                    upper_stored[i] = upper - drift[a]
-                    continue
-            sq_dists_all(X, i, centers_t, dists)
-            best, best_sq, second_sq = two_smallest(dists)
-            upper_stored[i] = np.sqrt(best_sq) - drift[best]
-            lower_stored[i] = np.sqrt(second_sq) + max_drift
-            if best != a:
                 changed += 1
                 w = sample_weight[i]
                 nrm = 0.0

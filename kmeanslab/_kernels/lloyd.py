@@ -4,14 +4,7 @@ per-cluster weighted sums in the same pass."""
 import numpy as np
 from numba import njit, prange
 
-from .common import argmin_first, sq_dists_all
-
-# Rows per BLAS call in the high-dimensional path: the (CHUNK_ROWS x k) block
-# of dot products plus the rows themselves stay in L2 for k <= 512, d <= 256,
-# and a gemm of 256 rows is large enough to reach the BLAS peak (measured in
-# benchmarks/bench_engine.py --sweep-chunk; 128..512 were within 5%).
-CHUNK_ROWS = 256
-
+from .common import CHUNK_ROWS, argmin_first, sq_dists_all, sq_dists_blas
 
 @njit(inline="always")
 def _add_row(X, i, w, c, b, sums, weights, counts):
@@ -75,19 +68,14 @@ def lloyd_step_blas(X, sample_weight, x_sq_norms, centers, starts, labels, sums,
         counts[b] = 0
         changed = 0
         acc = 0.0
+        dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
         for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
             s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
-            dots = np.dot(X[s0:s1], centers_t)
+            sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, dists)
             for r in range(s1 - s0):
                 i = s0 + r
-                best = 0
-                best_sq = np.inf
-                for j in range(n_clusters):
-                    s = c_sq_norms[j] - 2.0 * dots[r, j]
-                    if s < best_sq:
-                        best_sq = s
-                        best = j
-                best_sq = max(best_sq + x_sq_norms[i], 0.0)
+                best = argmin_first(dists[r])
+                best_sq = dists[r, best]
                 if labels[i] != best:
                     changed += 1
                     labels[i] = best

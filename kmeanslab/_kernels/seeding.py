@@ -3,28 +3,44 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import sq_dist_row
+from .common import CHUNK_ROWS, sq_dists_all, sq_dists_blas
 
 
 @njit(parallel=True, cache=True)
-def candidate_sq_dists(X, sample_weight, candidates, closest_sq_dist, starts,
-                       out_sq_dist, out_pot):
+def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
+                       closest_sq_dist, starts, use_blas, out_sq_dist, out_pot):
     """Squared distance of every row to its nearest chosen centre if each
     candidate were added.
 
-    IN X (n, d), sample_weight (n,), candidates (t, d), closest_sq_dist (n,):
-    squared distance to the nearest centre chosen so far.
+    IN X (n, d), sample_weight (n,), x_sq_norms (n,) (read only when
+    use_blas), candidates (t, d), closest_sq_dist (n,): squared distance to
+    the nearest centre chosen so far.
     OUT out_sq_dist (t, n): min(closest_sq_dist, distance to candidate);
     out_pot (n_blocks, t): per-block weighted sums of out_sq_dist (the caller
     reduces them in block order).
     """
     n_blocks = starts.shape[0] - 1
     n_candidates = candidates.shape[0]
+    cand_t = np.ascontiguousarray(candidates.T)
+    c_sq_norms = np.zeros(n_candidates, dtype=candidates.dtype)
+    for c in range(n_candidates):
+        for f in range(candidates.shape[1]):
+            c_sq_norms[c] += candidates[c, f] * candidates[c, f]
     for b in prange(n_blocks):
-        for c in range(n_candidates):
-            acc = 0.0
-            for i in range(starts[b], starts[b + 1]):
-                s = min(sq_dist_row(X, i, candidates, c), closest_sq_dist[i])
-                out_sq_dist[c, i] = s
-                acc += sample_weight[i] * s
-            out_pot[b, c] = acc
+        pot = np.zeros(n_candidates, dtype=np.float64)
+        dists = np.empty((CHUNK_ROWS, n_candidates), dtype=candidates.dtype)
+        for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
+            s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
+            if use_blas:
+                sq_dists_blas(X, s0, s1, x_sq_norms, cand_t, c_sq_norms, dists)
+            else:
+                for r in range(s1 - s0):
+                    sq_dists_all(X, s0 + r, cand_t, dists[r])
+            for r in range(s1 - s0):
+                i = s0 + r
+                w = sample_weight[i]
+                for c in range(n_candidates):
+                    s = min(dists[r, c], closest_sq_dist[i])
+                    out_sq_dist[c, i] = s
+                    pot[c] += w * s
+        out_pot[b] = pot

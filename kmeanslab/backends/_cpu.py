@@ -62,8 +62,10 @@ class CPUBackend:
         candidates = np.ascontiguousarray(candidates, dtype=self.dtype)
         out = np.empty((candidates.shape[0], self.n_samples), dtype=self.dtype)
         pot = np.empty((self.n_blocks, candidates.shape[0]), dtype=np.float64)
-        seeding.candidate_sq_dists(self.X, self.sample_weight, candidates,
-                                   closest_sq_dist, self.starts, out, pot)
+        use_blas = self.n_features >= common.BLAS_MIN_FEATURES
+        norms = self.x_sq_norms if use_blas else self.sample_weight
+        seeding.candidate_sq_dists(self.X, self.sample_weight, norms, candidates,
+                                   closest_sq_dist, self.starts, use_blas, out, pot)
         return out, pot.sum(axis=0)
 
     def assign(self, centers):
@@ -113,10 +115,6 @@ class _Run:
 class _LloydRun(_Run):
     """Full Lloyd pass every step; direct distances or BLAS by n_features."""
 
-    # Above this many features the gemm path wins (benchmarks/bench_engine.py
-    # --crossover measures it).
-    BLAS_MIN_FEATURES = 16
-
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
         nb, d = backend.n_blocks, backend.n_features
@@ -129,7 +127,7 @@ class _LloydRun(_Run):
     def step(self, centers, center_shift=None):
         b = self.backend
         centers = np.ascontiguousarray(centers, dtype=b.dtype)
-        if b.n_features >= self.BLAS_MIN_FEATURES:
+        if b.n_features >= common.BLAS_MIN_FEATURES:
             lloyd.lloyd_step_blas(b.X, b.sample_weight, b.x_sq_norms, centers,
                                   b.starts, self.labels, self.sums, self.weights,
                                   self.counts, self.n_changed, self.inertia)
@@ -169,9 +167,11 @@ class _HamerlyRun(_Run):
         if center_shift is not None:
             self.drift += center_shift
             self.max_drift += float(np.max(center_shift))
+        use_blas = b.n_features >= common.BLAS_MIN_FEATURES
         hamerly.hamerly_step_dense(
-            b.X, b.sample_weight, centers, _half_min_center_dist(centers),
-            self.drift, self.max_drift, b.starts, self.labels,
+            b.X, b.sample_weight, b.x_sq_norms if use_blas else b.sample_weight,
+            centers, _half_min_center_dist(centers), self.drift, self.max_drift,
+            b.starts, use_blas, self.labels,
             self.upper_stored, self.lower_stored, self.delta_sums,
             self.delta_weights, self.delta_sq_norms, self.delta_counts,
             self.n_changed)

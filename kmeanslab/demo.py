@@ -1,0 +1,352 @@
+"""The k-means walkthrough, reproduced with kmeanslab and written to files.
+
+:func:`run_demo` follows the walkthrough's four steps: the data and its
+deterministic initial centres, convergence under iteration caps (from one
+traced fit, plus an animation and a table of how assignments change), the
+effect of cluster overlap, and choosing k by the elbow and silhouette scores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DemoResult", "run_demo", "DEMO_FILES"]
+
+DEMO_FILES = (
+    "01_initial.png",
+    "02_convergence.png",
+    "03_overlap.png",
+    "04_choose_k.png",
+    "convergence.gif",
+    "assignments.csv",
+)
+
+# The walkthrough's settings.
+_DATA = dict(n_samples=1000, random_state=117117, cluster_std=1.5, n_centers=8)
+_N_CLUSTERS = 4
+_THRESHOLD = -8.0
+_MAX_ITERS = (1, 2, 3, 10)
+_KS = tuple(range(2, 11))
+_K_RANDOM_STATE = 117117
+_CHANGES_COLUMNS = ["iteration", "inertia", "center_shift", "n_changed"]
+_DPI = 100
+
+
+@dataclass(frozen=True, eq=False)
+class DemoResult:
+    """What :func:`run_demo` computed and wrote.
+
+    Attributes
+    ----------
+    paths : tuple of pathlib.Path
+        Files written, in the order of ``DEMO_FILES``.
+    inertia_by_iter : dict of int to float
+        Inertia of the fit capped at each ``max_iter`` (1, 2, 3 and 10).
+    ks : tuple of int
+        Cluster counts compared in step 4 (2 to 10).
+    inertias : tuple of float
+        Inertia of ``KMeans(k, random_state=117117)`` for each k.
+    silhouettes : tuple of float
+        Silhouette score of that fit for each k.
+    best_k : int
+        The k with the highest silhouette score.
+    changes : pandas.DataFrame
+        One row per iteration of the traced fit: iteration, inertia,
+        center_shift, n_changed (also written to ``assignments.csv``).
+    n_samples, n_features : int
+        Shape of the demo data.
+    initial_centers : ndarray of shape (4, 2)
+        The deterministic initial centres.
+    n_iter : int
+        Iterations the traced fit ran before converging.
+    """
+
+    paths: tuple
+    inertia_by_iter: dict
+    ks: tuple
+    inertias: tuple
+    silhouettes: tuple
+    best_k: int
+    changes: object
+    n_samples: int
+    n_features: int
+    initial_centers: np.ndarray
+    n_iter: int
+
+    def report_lines(self):
+        """The demo's findings as text lines, in the walkthrough's format.
+
+        Returns
+        -------
+        lines : list of str
+        """
+        lines = [
+            f"Data: {self.n_samples:,} samples x {self.n_features} features "
+            f"from make_blobs(centers={_DATA['n_centers']}, "
+            f"cluster_std={_DATA['cluster_std']}, "
+            f"random_state={_DATA['random_state']})",
+            f"Initial centroids: the first {len(self.initial_centers)} points "
+            f"with y < {_THRESHOLD}",
+        ]
+        lines += [f"  ({x:8.3f}, {y:8.3f})"
+                  for x, y in self.initial_centers[:, :2]]
+        lines.append(f"Inertia by iteration cap (one traced fit, converged "
+                     f"after {self.n_iter} iterations):")
+        lines += [f"max_iter={max_iter}: inertia={inertia:,.1f}"
+                  for max_iter, inertia in self.inertia_by_iter.items()]
+        lines.append("How assignments change per iteration:")
+        lines += self.changes.to_string(
+            index=False, float_format=lambda value: f"{value:,.3f}").splitlines()
+        lines.append(f"Silhouette score peaks at k={self.best_k}")
+        lines.append("Files written:")
+        lines += [f"  {path}" for path in self.paths]
+        return lines
+
+
+def run_demo(out_dir, *, lang="en", force=False, progress=True):
+    """Reproduce the k-means walkthrough and write its figures and tables.
+
+    Writes, into ``out_dir``: ``01_initial.png`` (data and initial centres),
+    ``02_convergence.png`` (``max_iter`` 1, 2, 3 and 10, all from one traced
+    fit), ``03_overlap.png`` (two clusters on overlapping blobs),
+    ``04_choose_k.png`` (elbow and silhouette for k = 2..10),
+    ``convergence.gif`` (one frame per iteration) and ``assignments.csv``
+    (iteration, inertia, center_shift, n_changed).
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Output directory, created if missing.
+    lang : {"en", "ja"}, default="en"
+        Language of the figures' text; "ja" needs ``pip install kmeanslab[ja]``.
+    force : bool, default=False
+        Overwrite files that already exist.
+    progress : bool, default=True
+        Show a tqdm progress bar over the steps (on stderr).
+
+    Returns
+    -------
+    DemoResult
+        The numbers behind the figures; ``report_lines()`` formats them.
+
+    Raises
+    ------
+    FileExistsError
+        If ``force`` is False and one of the output files exists; nothing is
+        written then.
+    ImportError
+        If ``lang="ja"`` and matplotlib-fontja is not installed.
+    ValueError
+        If ``lang`` is unknown.
+
+    Notes
+    -----
+    Each file is written to a temporary file in ``out_dir`` and moved into
+    place, so an interrupted run never leaves a truncated file behind. Without
+    ``force`` the move itself refuses to replace a file that appeared while
+    the demo ran.
+
+    The silhouette scores come from ``kmeanslab.metrics.silhouette_score``
+    when that module exists, else from scikit-learn.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kmeanslab.demo import run_demo
+    >>> with tempfile.TemporaryDirectory() as out_dir:  # doctest: +SKIP
+    ...     result = run_demo(out_dir, progress=False)
+    >>> result.best_k  # doctest: +SKIP
+    4
+    >>> round(result.inertia_by_iter[1], 1)  # doctest: +SKIP
+    20111.2
+    """
+    from tqdm import tqdm
+
+    from . import plotting
+
+    plotting.check_lang(lang)
+    out_dir = Path(out_dir)
+    targets = [out_dir / name for name in DEMO_FILES]
+    if not force:
+        for target in targets:
+            if target.exists():
+                raise FileExistsError(_exists_message(target))
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    run = _DemoRun(out_dir, lang, force)
+    steps = [
+        ("data", run.step_data),
+        ("convergence", run.step_convergence),
+        ("animation", run.step_animation),
+        ("assignments", run.step_assignments),
+        ("overlap", run.step_overlap),
+        ("choose k", run.step_choose_k),
+    ]
+    with tqdm(total=len(steps), desc="kmeanslab demo", unit="step",
+              disable=not progress) as bar:
+        for name, step in steps:
+            bar.set_postfix_str(name)
+            step()
+            bar.update()
+    return run.result()
+
+
+class _DemoRun:
+    """State shared by the demo's steps; each step writes one file."""
+
+    def __init__(self, out_dir, lang, force):
+        self.out_dir = out_dir
+        self.lang = lang
+        self.force = force
+        self.written = {}
+
+    def _save_figure(self, name, fig):
+        _write_atomic(self.out_dir / name,
+                      lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI),
+                      self.force)
+        self.written[name] = self.out_dir / name
+
+    def step_data(self):
+        from . import plotting
+        from .datasets import choose_initial_centroids, make_demo_data
+
+        self.X, _ = make_demo_data(**_DATA)
+        self.initial_centers = choose_initial_centroids(
+            self.X, _N_CLUSTERS, threshold=_THRESHOLD)
+        fig = plotting._new_figure("initial")
+        plotting.plot_initial_configuration(
+            self.X, self.initial_centers, ax=fig.subplots(), lang=self.lang)
+        self._save_figure("01_initial.png", fig)
+
+    def step_convergence(self):
+        from . import plotting
+        from .estimator import KMeans
+
+        # One fit serves every cap: the trace's iteration m is what a fit
+        # with max_iter=m gives, and a run converged before m stops there.
+        model = KMeans(n_clusters=_N_CLUSTERS, init=self.initial_centers,
+                       n_init=1, max_iter=max(_MAX_ITERS), random_state=1,
+                       record_labels=True).fit(self.X)
+        self.trace = model.trace_
+        n_iter = len(self.trace)
+        self.inertia_by_iter = {
+            max_iter: float(self.trace.iterations[min(max_iter, n_iter) - 1].inertia)
+            for max_iter in _MAX_ITERS}
+        fig = plotting.plot_convergence(self.X, self.trace, _MAX_ITERS,
+                                        fig=plotting._new_figure("panels"),
+                                        lang=self.lang)
+        self._save_figure("02_convergence.png", fig)
+
+    def step_animation(self):
+        from . import plotting
+
+        _write_atomic(self.out_dir / "convergence.gif",
+                      lambda tmp: plotting.animate_convergence(
+                          self.X, self.trace, tmp, lang=self.lang),
+                      self.force)
+        self.written["convergence.gif"] = self.out_dir / "convergence.gif"
+
+    def step_assignments(self):
+        self.changes = self.trace.to_pandas()[_CHANGES_COLUMNS]
+        _write_atomic(self.out_dir / "assignments.csv",
+                      lambda tmp: self.changes.to_csv(tmp, index=False),
+                      self.force)
+        self.written["assignments.csv"] = self.out_dir / "assignments.csv"
+
+    def step_overlap(self):
+        from . import plotting
+
+        fig = plotting.plot_overlap_effect(fig=plotting._new_figure("panels"),
+                                           lang=self.lang)
+        self._save_figure("03_overlap.png", fig)
+
+    def step_choose_k(self):
+        from . import plotting
+        from .estimator import KMeans
+
+        silhouette_score = _silhouette_score()
+        inertias, silhouettes = [], []
+        for k in _KS:
+            model = KMeans(n_clusters=k, random_state=_K_RANDOM_STATE).fit(self.X)
+            inertias.append(float(model.inertia_))
+            silhouettes.append(float(silhouette_score(self.X, model.labels_)))
+        self.inertias = tuple(inertias)
+        self.silhouettes = tuple(silhouettes)
+        self.best_k = int(_KS[int(np.argmax(silhouettes))])
+        fig = plotting.plot_k_selection(_KS, inertias, silhouettes,
+                                        fig=plotting._new_figure("k_selection"),
+                                        lang=self.lang)
+        self._save_figure("04_choose_k.png", fig)
+
+    def result(self):
+        return DemoResult(
+            paths=tuple(self.written[name] for name in DEMO_FILES),
+            inertia_by_iter=self.inertia_by_iter,
+            ks=_KS,
+            inertias=self.inertias,
+            silhouettes=self.silhouettes,
+            best_k=self.best_k,
+            changes=self.changes,
+            n_samples=self.X.shape[0],
+            n_features=self.X.shape[1],
+            initial_centers=self.initial_centers,
+            n_iter=len(self.trace),
+        )
+
+
+def _silhouette_score():
+    """kmeanslab's silhouette_score where that module exists, else sklearn's."""
+    try:
+        from .metrics import silhouette_score
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.metrics":
+            raise
+        from sklearn.metrics import silhouette_score
+    return silhouette_score
+
+
+def _exists_message(path):
+    return (f"{path} already exists; pass force=True (--force on the command "
+            f"line) to overwrite it")
+
+
+def _write_atomic(target, write, force):
+    """Call ``write(tmp)`` on a temporary path next to ``target``, then move
+    the finished file into place.
+
+    The temporary name keeps the target's suffix, since matplotlib and Pillow
+    pick the format from it. Without ``force`` the file is published with
+    ``os.link``, which fails rather than replace a file that exists.
+    """
+    tmp = target.with_name(
+        f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}")
+    # Created here (with the umask's permissions) so no other file can use
+    # the name; the writer then overwrites it.
+    tmp.open("xb").close()
+    try:
+        write(tmp)
+        if force:
+            os.replace(tmp, target)
+        else:
+            _publish_no_clobber(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _publish_no_clobber(tmp, target):
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExistsError(_exists_message(target)) from None
+    except OSError:
+        # File systems without hard links: check, then replace.
+        if target.exists():
+            raise FileExistsError(_exists_message(target)) from None
+        os.replace(tmp, target)
