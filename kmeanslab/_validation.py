@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 ALGORITHMS = ("auto", "lloyd", "hamerly", "elkan")
-INIT_NAMES = ("k-means++", "random")
+INIT_NAMES = ("k-means++", "random", "k-means||")
 
 
 def check_X(X, *, name="X", dtype=None):
@@ -95,9 +95,9 @@ def check_sample_weight(sample_weight, n_samples, dtype):
 def check_init(init, n_clusters, n_features, dtype):
     """Return init as a string name, a callable, or a (n_clusters, n_features) array."""
     if isinstance(init, str):
-        if init not in INIT_NAMES and init != "k-means||":
+        if init not in INIT_NAMES:
             raise ValueError(
-                f"init must be one of {INIT_NAMES + ('k-means||',)}, a callable or an "
+                f"init must be one of {INIT_NAMES}, a callable or an "
                 f"array of shape (n_clusters, n_features); got {init!r}"
             )
         return init

@@ -100,9 +100,67 @@ def random_init(backend, n_clusters, random_state):
     return backend.take_rows(indices), indices
 
 
+def parallel_init(backend, n_clusters, random_state, *, oversampling=2.0,
+                  n_rounds=5):
+    """k-means|| (Bahmani et al. 2012) on a backend; returns (centers, None).
+
+    One sample drawn in proportion to its weight; then ``n_rounds`` rounds,
+    each keeping every sample independently with probability
+    ``min(1, l * w * d^2 / phi)`` where ``l = oversampling * n_clusters``,
+    ``d`` is the distance to the nearest candidate so far and ``phi`` the
+    current weighted potential (about ``l`` new candidates per round). Every
+    candidate is then weighted by the total sample weight of the samples
+    closest to it, and the candidates are reduced to ``n_clusters`` centres
+    by weighted k-means++ followed by weighted Lloyd iterations on the
+    candidates alone. Each round is one pass over the data, which is what
+    makes it the seeding for data that does not fit in one process.
+    """
+    from ._engine import run_single
+
+    sw = np.asarray(backend.sample_weight, dtype=np.float64)
+    n_samples = backend.n_samples
+    first = random_state.choice(n_samples, p=sw / sw.sum())
+    candidates = [backend.take_rows([first])]
+    _, closest = backend.assign(candidates[0])
+    closest = closest.astype(np.float64)
+    l = oversampling * n_clusters
+    for _ in range(n_rounds):
+        phi = float(sw @ closest)
+        if phi <= 0:
+            break
+        u = random_state.uniform(size=n_samples)
+        chosen = np.flatnonzero(u < l * sw * closest / phi)
+        if chosen.size == 0:
+            continue
+        new = backend.take_rows(chosen)
+        candidates.append(new)
+        _, d_new = backend.assign(new)
+        np.minimum(closest, d_new, out=closest)
+    candidates = np.concatenate(candidates)
+    labels, _ = backend.assign(candidates)
+    cand_weights = np.bincount(labels, weights=sw, minlength=len(candidates))
+    keep = cand_weights > 0
+    candidates, cand_weights = candidates[keep], cand_weights[keep]
+    if len(candidates) <= n_clusters:
+        # Too few distinct candidates (tiny or duplicated data): top up with
+        # weighted random samples so there are n_clusters centres.
+        extra = random_state.choice(n_samples, size=n_clusters - len(candidates),
+                                    replace=False, p=sw / sw.sum())
+        return np.concatenate([candidates, backend.take_rows(extra)]), None
+    from .backends import get_backend
+
+    small = get_backend(np.ascontiguousarray(candidates, dtype=backend.dtype),
+                        cand_weights.astype(backend.dtype))
+    seeds, _ = plusplus_init(small, n_clusters, random_state)
+    _, centers, _, _ = run_single(small, seeds, algorithm="lloyd", max_iter=30,
+                                  tol=0.0)
+    return centers, None
+
+
 _SCHEMES = {
     "k-means++": plusplus_init,
     "random": random_init,
+    "k-means||": parallel_init,
 }
 
 
