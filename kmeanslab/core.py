@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from . import _validation as v
 from ._engine import run_single
+from .breathing import breathing_run
 from ._kernels import common
 from ._threads import single_threaded_blas, thread_limit
 from .backends import get_backend
@@ -116,10 +117,17 @@ class _Workspace:
     def inertia_to_user(self, inertia):
         return float(inertia) / self.scale**2
 
+    def moves_to_user(self, moves):
+        from dataclasses import replace
+
+        return tuple(replace(m, inertia=self.inertia_to_user(m.inertia))
+                     for m in moves)
+
 
 def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
            n_init="auto", max_iter=300, tol=1e-4, algorithm="auto",
-           random_state=None, record_labels=False, copy_x=True, n_threads=None):
+           random_state=None, record_labels=False, copy_x=True, n_threads=None,
+           refine=None):
     """Cluster X with k-means, keeping the best of ``n_init`` runs.
 
     Parameters
@@ -146,6 +154,13 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
         it is when it is already C-contiguous float data; X is never modified.
     n_threads : int, default=None
         Threads for the kernels; results do not depend on it.
+    refine : {None, "breathing"}, default=None
+        None runs plain k-means from each start (scikit-learn's result).
+        "breathing" then searches for a better optimum with breathing
+        k-means (see :mod:`kmeanslab.breathing`): it adds and removes centres
+        around the converged solution and keeps what lowers the inertia, so
+        the result is never worse than plain k-means from the same start.
+        Its structural moves are in ``trace.moves``.
 
     Returns
     -------
@@ -194,6 +209,8 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     algorithm = resolve_algorithm(v.check_algorithm(algorithm), n_samples,
                                   n_features, n_clusters)
     random_state = check_random_state(random_state)
+    if refine not in (None, "breathing"):
+        raise ValueError(f"refine must be None or 'breathing', got {refine!r}")
 
     ws = _Workspace(X, center=copy_x)
     backend = get_backend(ws.X, sw)
@@ -201,13 +218,20 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
 
     best = None
     runs = []
+    moves = []
     with thread_limit(n_threads), single_threaded_blas():
         for run in range(n_init):
             centers0 = init_centers(backend, init, n_clusters, random_state,
                                     to_working=ws.to_working, X_user=X)
-            labels, centers, inertia, run_trace = run_single(
-                backend, centers0, algorithm=algorithm, max_iter=max_iter,
-                tol=abs_tol, run=run, record_labels=record_labels)
+            params = dict(algorithm=algorithm, max_iter=max_iter, tol=abs_tol,
+                          run=run, record_labels=record_labels)
+            if refine == "breathing":
+                labels, centers, inertia, run_trace, run_moves = breathing_run(
+                    backend, centers0, random_state=random_state, **params)
+                moves.append(run_moves)
+            else:
+                labels, centers, inertia, run_trace = run_single(
+                    backend, centers0, **params)
             runs.append(run_trace)
             if best is None or (inertia < best[2] and
                                 not _same_clustering(labels, best[0], n_clusters)):
@@ -220,7 +244,9 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
             f"Number of distinct clusters ({n_distinct}) found smaller than "
             f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
             ConvergenceWarning, stacklevel=2)
-    trace = ConvergenceTrace(runs=tuple(_runs_to_user(runs, ws)), best_run=best_run)
+    trace = ConvergenceTrace(
+        runs=tuple(_runs_to_user(runs, ws)), best_run=best_run,
+        moves=tuple(ws.moves_to_user(m) for m in moves))
     return KMeansResult(centers=ws.to_user(centers), labels=labels,
                         inertia=ws.inertia_to_user(inertia),
                         n_iter=runs[best_run].n_iter, algorithm=algorithm,

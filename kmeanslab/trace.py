@@ -7,7 +7,7 @@ when asked (``record_labels=True``), since they cost O(n_samples) each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -73,12 +73,15 @@ class ConvergenceTrace:
     """Every restart of a fit; the best one is ``runs[best_run]``.
 
     The array-valued properties (``inertia``, ``centers``, ``n_changed`` ...)
-    describe the best run, one entry per iteration.
+    describe the best run, one entry per iteration. With
+    ``refine="breathing"``, ``moves[r]`` holds run r's structural moves
+    (:class:`kmeanslab.breathing.MoveRecord`) and the best run's iterations
+    are those of all its k-means runs in order.
     """
 
     runs: tuple
     best_run: int
-    extra: dict = field(default_factory=dict)
+    moves: tuple = ()
 
     @property
     def best(self) -> RunTrace:
@@ -187,6 +190,15 @@ class ConvergenceTrace:
                 for r in self.runs
             ]
         )
+
+    def moves_to_pandas(self):
+        """One row per structural move of the breathing search (best run)."""
+        import pandas as pd
+
+        if not self.moves:
+            return pd.DataFrame(columns=["cycle", "kind", "m", "n_clusters",
+                                         "inertia", "n_iter", "accepted", "elapsed"])
+        return pd.DataFrame([asdict(m) for m in self.moves[self.best_run]])
 
     def plot(self, ax=None, **kwargs):
         """Inertia and changed labels per iteration; returns the Axes."""

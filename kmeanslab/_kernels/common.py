@@ -222,3 +222,35 @@ def abs_max_dense(X, starts, out):
                 if not a <= m:
                     m = a
         out[b] = m
+
+
+@njit(parallel=True, cache=True)
+def assign_two_dense(X, x_sq_norms, centers, starts, use_blas, labels,
+                     sq_dists, second_sq_dists):
+    """Nearest centre of every row, its squared distance and the squared
+    distance to the second-nearest centre (inf when there is one centre).
+
+    IN x_sq_norms (n,): read only when use_blas.
+    OUT labels (n,), sq_dists (n,), second_sq_dists (n,).
+    """
+    n_blocks = starts.shape[0] - 1
+    n_clusters = centers.shape[0]
+    centers_t = np.ascontiguousarray(centers.T)
+    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
+    for j in range(n_clusters):
+        for f in range(centers.shape[1]):
+            c_sq_norms[j] += centers[j, f] * centers[j, f]
+    for b in prange(n_blocks):
+        dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
+        for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
+            s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
+            if use_blas:
+                sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, dists)
+            else:
+                for r in range(s1 - s0):
+                    sq_dists_all(X, s0 + r, centers_t, dists[r])
+            for r in range(s1 - s0):
+                best, first, second = two_smallest(dists[r])
+                labels[s0 + r] = best
+                sq_dists[s0 + r] = first
+                second_sq_dists[s0 + r] = second

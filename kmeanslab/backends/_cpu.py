@@ -75,6 +75,20 @@ class CPUBackend:
         common.assign_dense(self.X, centers, self.starts, labels, sq_dists)
         return labels, sq_dists
 
+    def assign_two(self, centers):
+        """Nearest centre, its squared distance and the squared distance to
+        the second-nearest centre, for every sample."""
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        n = self.n_samples
+        labels = np.empty(n, dtype=np.int32)
+        sq_dists = np.empty(n, dtype=self.dtype)
+        second = np.empty(n, dtype=self.dtype)
+        use_blas = self.n_features >= common.BLAS_MIN_FEATURES
+        norms = self.x_sq_norms if use_blas else self.sample_weight
+        common.assign_two_dense(self.X, norms, centers, self.starts, use_blas,
+                                labels, sq_dists, second)
+        return labels, sq_dists, second
+
     def sq_dists_to_centers(self, centers):
         centers = np.ascontiguousarray(centers, dtype=self.dtype)
         out = np.empty((self.n_samples, centers.shape[0]), dtype=self.dtype)

@@ -1,0 +1,140 @@
+"""Breathing k-means: escape k-means' local optima by adding and removing
+centres (Fritzke 2020, "Breathing K-Means: Superior K-Means Solutions
+through Dynamic K-Values").
+
+Starting from a converged k-means solution, every cycle
+
+1. *breathes in*: adds ``m`` centres, each beside one of the ``m`` centres
+   with the largest error, and runs k-means with ``k + m`` centres;
+2. *breathes out*: removes the ``m`` centres of lowest utility (the error
+   increase their removal would cause), never two that are nearest
+   neighbours of each other in the same cycle, and runs k-means with ``k``
+   centres again.
+
+A cycle that lowers the inertia by more than the relative ``theta`` is kept;
+otherwise ``m`` shrinks by one. The search ends when ``m`` reaches 0, so its
+result is never worse than its own starting solution. Every k-means run is
+the engine's own (:func:`kmeanslab._engine.run_single`) on the same backend.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._engine import run_single
+
+DEFAULT_M = 5
+DEFAULT_THETA = 1e-4
+# A new centre starts this fraction of its cluster's RMS radius away from
+# the centre it splits, in a random direction: close enough to share the
+# cluster, far enough apart for Lloyd to pull the two apart.
+SPLIT_OFFSET = 0.1
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """One structural move of the breathing search.
+
+    kind is "start", "breathe in" or "breathe out"; ``n_clusters`` is the
+    number of centres after the move, ``inertia`` the inertia after the
+    k-means run that followed it, ``accepted`` whether the cycle it ends was
+    kept (only for "breathe out").
+    """
+
+    cycle: int
+    kind: str
+    m: int
+    n_clusters: int
+    inertia: float
+    n_iter: int
+    accepted: bool | None
+    elapsed: float
+
+
+def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
+                  random_state, m=DEFAULT_M, theta=DEFAULT_THETA, run=0,
+                  record_labels=False):
+    """Breathing k-means from ``centers_init``; same returns as
+    :func:`kmeanslab._engine.run_single` plus the tuple of MoveRecord."""
+    t0 = time.perf_counter()
+    k = centers_init.shape[0]
+    sw = np.asarray(backend.sample_weight, dtype=np.float64)
+    lloyd = dict(algorithm=algorithm, max_iter=max_iter, tol=tol, run=run,
+                 record_labels=record_labels)
+    labels, centers, inertia, run_trace = run_single(backend, centers_init, **lloyd)
+    iterations = list(run_trace.iterations)
+    moves = [MoveRecord(0, "start", 0, k, inertia, run_trace.n_iter, None,
+                        time.perf_counter() - t0)]
+    m = min(m, k)
+    cycle = 0
+    while m > 0:
+        cycle += 1
+        grown = _breathe_in(backend, centers, m, sw, random_state)
+        _, grown, grown_inertia, tr_in = run_single(backend, grown, **lloyd)
+        moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
+                                tr_in.n_iter, None, time.perf_counter() - t0))
+        shrunk = _breathe_out(backend, grown, m, sw)
+        labels2, shrunk, inertia2, tr_out = run_single(backend, shrunk, **lloyd)
+        accepted = inertia2 < inertia * (1.0 - theta)
+        moves.append(MoveRecord(cycle, "breathe out", m, k, inertia2,
+                                tr_out.n_iter, bool(accepted),
+                                time.perf_counter() - t0))
+        iterations.extend(tr_in.iterations)
+        iterations.extend(tr_out.iterations)
+        if accepted:
+            labels, centers, inertia = labels2, shrunk, inertia2
+        else:
+            m -= 1
+    # Renumber the iterations of all the k-means runs in order.
+    from dataclasses import replace
+
+    iterations = tuple(replace(it, iteration=i + 1) for i, it in enumerate(iterations))
+    run_trace = replace(run_trace, iterations=iterations, inertia=inertia,
+                        n_iter=len(iterations), elapsed=time.perf_counter() - t0)
+    return labels, centers, inertia, run_trace, tuple(moves)
+
+
+def _breathe_in(backend, centers, m, sw, random_state):
+    """Centres plus m new ones, each beside a centre of largest error."""
+    labels, sq_dists, _ = backend.assign_two(centers)
+    k = centers.shape[0]
+    error = np.bincount(labels, weights=sw * sq_dists, minlength=k)
+    weight = np.bincount(labels, weights=sw, minlength=k)
+    chosen = np.argsort(-error, kind="stable")[:m]
+    radius = np.sqrt(error[chosen] / np.maximum(weight[chosen], 1e-300))
+    direction = random_state.normal(size=(m, centers.shape[1]))
+    direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-300)
+    new = centers[chosen] + (SPLIT_OFFSET * radius)[:, None] * direction
+    return np.concatenate([centers, new.astype(centers.dtype)])
+
+
+def _breathe_out(backend, centers, m, sw):
+    """Centres minus the m of lowest utility, never removing a centre whose
+    nearest neighbour was removed in the same step."""
+    labels, sq_dists, second = backend.assign_two(centers)
+    k = centers.shape[0]
+    utility = np.bincount(labels, weights=sw * (second - sq_dists), minlength=k)
+    c = centers.astype(np.float64)
+    d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(-1) if k <= 2048 else None
+    if d2 is not None:
+        np.fill_diagonal(d2, np.inf)
+        nearest = d2.argmin(axis=1)
+    removed = []
+    frozen = np.zeros(k, dtype=bool)
+    for j in np.argsort(utility, kind="stable"):
+        if len(removed) == m:
+            break
+        if frozen[j]:
+            continue
+        removed.append(j)
+        if d2 is not None:
+            frozen[nearest[j]] = True
+    if len(removed) < m:  # everything frozen: fall back to lowest utility
+        rest = [j for j in np.argsort(utility, kind="stable") if j not in removed]
+        removed.extend(rest[: m - len(removed)])
+    keep = np.ones(k, dtype=bool)
+    keep[removed] = False
+    return np.ascontiguousarray(centers[keep])
