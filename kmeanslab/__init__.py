@@ -8,23 +8,38 @@ kmeans
     The function behind it, returning a KMeansResult.
 kmeans_plusplus
     k-means++ seeding.
+ConvergenceTrace, KMeansResult
+    What a fit records and returns.
 thread_limit
     Context manager for the kernels' thread count.
+
+Names are imported on first use, so ``import kmeanslab`` (and the CLI's
+``--help``) does not load numba, scikit-learn or pandas.
 """
 
-from ._threads import thread_limit
-from .core import KMeansResult, kmeans
-from .estimator import KMeans
-from .init import kmeans_plusplus
-from .trace import ConvergenceTrace
-
-__all__ = [
-    "ConvergenceTrace",
-    "KMeans",
-    "KMeansResult",
-    "kmeans",
-    "kmeans_plusplus",
-    "thread_limit",
-]
+import importlib
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "ConvergenceTrace": ".trace",
+    "KMeans": ".estimator",
+    "KMeansResult": ".core",
+    "kmeans": ".core",
+    "kmeans_plusplus": ".init",
+    "thread_limit": "._threads",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kmeanslab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -67,13 +67,13 @@ class DemoResult:
         Iterations the traced fit ran before converging.
     """
 
-    paths: tuple
-    inertia_by_iter: dict
-    ks: tuple
-    inertias: tuple
-    silhouettes: tuple
+    paths: tuple[Path, ...]
+    inertia_by_iter: dict[int, float]
+    ks: tuple[int, ...]
+    inertias: tuple[float, ...]
+    silhouettes: tuple[float, ...]
     best_k: int
-    changes: object
+    changes: pandas.DataFrame  # noqa: F821 (pandas is imported lazily)
     n_samples: int
     n_features: int
     initial_centers: np.ndarray
@@ -176,7 +176,7 @@ def run_demo(out_dir, *, lang="en", force=False, progress=True):
     if not force:
         for target in targets:
             if target.exists():
-                raise FileExistsError(_exists_message(target))
+                raise _exists_error(target)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     run = _DemoRun(out_dir, lang, force)
@@ -311,9 +311,12 @@ def _silhouette_score():
     return silhouette_score
 
 
-def _exists_message(path):
-    return (f"{path} already exists; pass force=True (--force on the command "
-            f"line) to overwrite it")
+def _exists_error(path):
+    # Not FileExistsError(errno, message, path): str() would then read
+    # "[Errno 17] ...", which the CLI prints as its one-line error.
+    return FileExistsError(
+        f"{path} already exists; pass force=True (--force on the command "
+        f"line) to overwrite it")
 
 
 def _write_atomic(target, write, force):
@@ -344,9 +347,9 @@ def _publish_no_clobber(tmp, target):
     try:
         os.link(tmp, target)
     except FileExistsError:
-        raise FileExistsError(_exists_message(target)) from None
+        raise _exists_error(target) from None
     except OSError:
         # File systems without hard links: check, then replace.
         if target.exists():
-            raise FileExistsError(_exists_message(target)) from None
+            raise _exists_error(target) from None
         os.replace(tmp, target)

@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "LANGUAGES",
     "animate_convergence",
+    "check_lang",
     "plot_clusters",
     "plot_convergence",
     "plot_initial_configuration",
@@ -104,7 +106,8 @@ _FIGSIZES = {
 
 
 def _shared_doc(func):
-    func.__doc__ = func.__doc__.replace("%(lang)s", _LANG_DOC)
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = func.__doc__.replace("%(lang)s", _LANG_DOC)
     return func
 
 

@@ -125,7 +125,7 @@ class ConvergenceTrace:
     @property
     def labels(self):
         """ndarray of shape (n_iter, n_samples); needs ``record_labels=True``."""
-        if self.best.iterations and self.best.iterations[0].labels is None:
+        if any(r.labels is None for r in self.best.iterations):
             raise ValueError(
                 "labels were not recorded; fit with record_labels=True to keep them"
             )
@@ -142,11 +142,14 @@ class ConvergenceTrace:
 
     def labels_at(self, iteration):
         """Labels for the centres after the given 1-based iteration."""
-        if not 1 <= iteration <= len(self.best.iterations):
+        its = self.best.iterations
+        if not 1 <= iteration <= len(its):
+            raise ValueError(f"iteration must be in 1..{len(its)}, got {iteration}")
+        labels = its[iteration - 1].labels
+        if labels is None:
             raise ValueError(
-                f"iteration must be in 1..{len(self.best.iterations)}, got {iteration}"
-            )
-        return self.labels[iteration - 1]
+                "labels were not recorded; fit with record_labels=True to keep them")
+        return labels
 
     def to_pandas(self, all_runs=False):
         """One row per iteration (of the best run, or of every run).

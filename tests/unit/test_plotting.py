@@ -1,5 +1,6 @@
 """Tests for kmeanslab.plotting (Agg backend, figures closed by conftest)."""
 
+import io
 import logging
 import string
 import sys
@@ -33,10 +34,14 @@ def traced(data):
 
 
 def _draw_all(fig):
-    """Draw strictly: any warning (a missing glyph, say) fails the test."""
+    """Render strictly: any warning (a missing glyph, say) fails the test.
+
+    savefig, not canvas.draw(): a Figure made outside pyplot has a base
+    canvas whose draw() renders nothing.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig.canvas.draw()
+        fig.savefig(io.BytesIO(), format="png")
 
 
 def _font_file(text):
@@ -120,7 +125,7 @@ def test_japanese_text_renders_in_ipaexgothic(call, data, traced, caplog):
     for text in texts:
         assert _font_file(text).endswith("ipaexg.ttf"), text.get_text()
     # Tick labels get the font too, although they are made at draw time.
-    tick_label = fig.axes[0].get_xticklabels()[0]
+    tick_label = fig.axes[0].get_yticklabels()[0]
     assert _font_file(tick_label).endswith("ipaexg.ttf")
     assert dict(matplotlib.rcParams) == before
 
