@@ -137,7 +137,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     n_clusters : int, default=8
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights used in seeding, centre updates and inertia.
-    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features), default="k-means++"
+    init : {"k-means++", "random", "k-means||"}, callable or array of shape (n_clusters, n_features), default="k-means++"
     n_init : int or "auto", default="auto"
         Runs from different seeds; "auto" is 10 for "random" and 1 otherwise.
     max_iter : int, default=300

@@ -23,7 +23,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features), default="k-means++"
+    init : {"k-means++", "random", "k-means||"}, callable or array of shape (n_clusters, n_features), default="k-means++"
     n_init : int or "auto", default="auto"
         Runs from different seeds, keeping the lowest inertia; "auto" is 10
         for "random" and 1 otherwise.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from .choose_k import choose_k
 from .demo import demo
+from .fit import fit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +16,8 @@ def cli():
 
 
 cli.add_command(demo)
+cli.add_command(fit)
+cli.add_command(choose_k)
 
 
 if __name__ == "__main__":  # python -m kmeanslab.cli.main

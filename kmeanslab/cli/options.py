@@ -6,16 +6,31 @@ it, the same way.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 
 import click
 
 __all__ = [
     "CommandError",
+    "FLOAT",
+    "INT",
+    "Number",
+    "columns_option",
+    "data_argument",
+    "echo_warnings",
     "force_option",
     "lang_option",
+    "load_data",
     "out_option",
     "quiet_option",
+    "random_state_option",
+    "report_option",
+    "report_writer",
+    "standardize_option",
+    "table_format_option",
+    "user_errors",
 ]
 
 # Kept in step with kmeanslab.plotting.LANGUAGES (checked by the CLI tests);
@@ -45,8 +60,151 @@ force_option = click.option(
 
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, default=False,
-    help="No progress bar and no report; print only the files written.")
+    help="No progress bar and no printed summary; print only the files written.")
 
 lang_option = click.option(
     "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
     help="Language of the figures' text; 'ja' needs pip install kmeanslab[ja].")
+
+
+# Not click.Path(exists=True): a missing file must give the same one-line
+# error as every other unreadable file (from kmeanslab.io.read_table).
+data_argument = click.argument("data", type=click.Path(path_type=Path))
+
+columns_option = click.option(
+    "--columns", default=None, metavar="COLS",
+    help="Columns to use, comma-separated names or 0-based positions "
+         "(e.g. 'x,y' or '0,2'); default: all.")
+
+standardize_option = click.option(
+    "--standardize", is_flag=True, default=False,
+    help="Scale every column to zero mean and unit variance before "
+         "clustering (columns with zero variance are only centred).")
+
+class Number(click.ParamType):
+    """An int or float option whose bad values are one-line CommandErrors
+    (click's own INT and FLOAT print a usage message around the error)."""
+
+    def __init__(self, kind, minimum=None, maximum=None):
+        self.kind = kind
+        self.name = kind.__name__
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def convert(self, value, param, ctx):
+        option = param.opts[0] if param is not None and param.opts else "value"
+        what = "an integer" if self.kind is int else "a number"
+        try:
+            number = self.kind(value)
+        except (TypeError, ValueError):
+            raise CommandError(f"{option} must be {what}, got {value!r}") from None
+        if ((self.minimum is not None and number < self.minimum)
+                or (self.maximum is not None and number > self.maximum)):
+            raise CommandError(f"{option} must be {what} in [{self.minimum}, "
+                               f"{self.maximum}], got {value!r}")
+        return number
+
+
+INT = Number(int)
+FLOAT = Number(float)
+
+random_state_option = click.option(
+    "--random-state", type=Number(int, 0, 2**32 - 1), default=None,
+    help="Seed for reproducible results; default: a fresh random seed.")
+
+report_option = click.option(
+    "--report", "report_path", default=None, metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report to PATH.")
+
+table_format_option = click.option(
+    "--format", "table_format", type=click.Choice(("csv", "parquet")),
+    default="csv", show_default=True, help="Format of the tables written.")
+
+
+def load_data(path, columns, standardize):
+    """Read DATA for a command: ``(X, X_model, column_names, scaler)``.
+
+    ``X`` is the table as read; ``X_model`` is what gets clustered (X
+    standardized when asked, else X itself); ``scaler`` is the fitted
+    sklearn StandardScaler, or None. Unreadable data is a CommandError.
+    """
+    from ..io import DataFileError, read_table
+
+    try:
+        X, names = read_table(path, columns=columns)
+    except DataFileError as exc:
+        raise CommandError(str(exc)) from None
+    except (TypeError, ValueError) as exc:  # a malformed --columns
+        raise CommandError(f"--columns: {exc}") from None
+    except ImportError as exc:
+        # Only a missing optional package is a user error; anything else is a bug.
+        if "pip install" not in str(exc):
+            raise
+        raise CommandError(str(exc)) from None
+    if not standardize:
+        return X, X, names, None
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X)
+    return X, scaler.transform(X).astype(X.dtype, copy=False), names, scaler
+
+
+@contextlib.contextmanager
+def echo_warnings():
+    """Show the library's warnings as "Warning: ..." lines on stderr.
+
+    User-facing categories only (UserWarning and RuntimeWarning, with their
+    subclasses); anything else, such as DeprecationWarnings raised inside
+    dependencies, is left out of the command's output.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen = set()
+            for warning in caught:
+                message = str(warning.message).strip().splitlines()
+                if (not message or message[0] in seen or not issubclass(
+                        warning.category, (UserWarning, RuntimeWarning))):
+                    continue
+                seen.add(message[0])
+                click.echo(f"Warning: {message[0]}", err=True)
+
+
+def report_writer():
+    """``kmeanslab.report.write_report``, imported now so that a missing
+    report module is a one-line error before any work, not after it."""
+    try:
+        from ..report import write_report
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__.rpartition('.')[0]}.report":
+            raise
+        raise CommandError("--report needs the kmeanslab.report module, which "
+                           "this installation lacks") from None
+    except ImportError as exc:
+        # Only a missing optional extra is a user error; anything else is a bug.
+        if "pip install kmeanslab[" not in str(exc):
+            raise
+        raise CommandError(str(exc)) from None
+    return write_report
+
+
+@contextlib.contextmanager
+def user_errors(*extra, only=False):
+    """Turn the library's input errors inside the block into CommandErrors.
+
+    The library signals bad input with ValueError and TypeError (whose
+    messages name the parameter and value) and refuses to overwrite files
+    with FileExistsError; ``extra`` adds exception types, or with
+    ``only=True`` replaces those three. Use it around calls that validate
+    input, not around whole commands, so that a bug still shows its
+    traceback.
+    """
+    caught = extra if only else (ValueError, TypeError, FileExistsError, *extra)
+    try:
+        yield
+    except caught as exc:
+        lines = str(exc).strip().splitlines()
+        raise CommandError(lines[0] if lines else type(exc).__name__) from None

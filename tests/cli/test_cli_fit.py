@@ -1,0 +1,205 @@
+"""Tests for ``kmeanslab fit`` (click CliRunner on small files in tmp_path)."""
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.datasets import make_blobs
+
+from kmeanslab.cli import fit as fit_module
+from kmeanslab.cli.main import cli
+
+TABLES = ["labels.csv", "centers.csv", "trace.csv"]
+FIGURES = ["clusters.png", "trace.png", "silhouette.png"]
+DIAGNOSTIC_COLUMNS = ["label", "distance", "second_distance", "margin",
+                      "relative_margin", "membership", "ambiguous"]
+
+
+@pytest.fixture(scope="module")
+def blob_frame():
+    """150 points in 3 blobs; y in other units than x, plus a text column."""
+    X, y = make_blobs(n_samples=150, centers=3, cluster_std=0.6, random_state=3)
+    frame = pd.DataFrame({"x": X[:, 0], "y": 100.0 * X[:, 1]})
+    frame["kind"] = [f"blob{label}" for label in y]
+    return frame
+
+
+@pytest.fixture
+def blob_csv(tmp_path, blob_frame):
+    path = tmp_path / "blobs.csv"
+    blob_frame.to_csv(path, index=False)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["fit", *map(str, args)])
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith("Error: ")
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_init_names_match_the_library():
+    from kmeanslab._validation import INIT_NAMES
+
+    assert fit_module.INIT_NAMES == INIT_NAMES
+
+
+def test_fit_writes_tables_and_figures(tmp_path, blob_csv, blob_frame):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--random-state", 0,
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    for name in TABLES + FIGURES:
+        assert (out / name).stat().st_size > 0
+        assert f"  {out / name}" in result.stdout.splitlines()
+    labels = pd.read_csv(out / "labels.csv")
+    assert list(labels.columns) == DIAGNOSTIC_COLUMNS and len(labels) == 150
+    centers = pd.read_csv(out / "centers.csv")
+    assert list(centers.columns) == ["cluster", "size", "x", "y"]
+    assert centers["size"].sum() == 150
+    trace = pd.read_csv(out / "trace.csv")
+    assert {"iteration", "inertia", "n_changed"} <= set(trace.columns)
+    stdout = result.stdout
+    assert "Data: " in stdout and "150 samples x 2 features (x, y)" in stdout
+    assert "k-means: k=3" in stdout and "n_iter=" in stdout
+    assert "Mean silhouette: " in stdout
+    assert "kmeanslab fit" in result.stderr  # the progress bar
+
+
+def test_standardize_reports_centres_in_original_units(tmp_path, blob_csv,
+                                                       blob_frame):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 3, "--columns", "0,1", "--standardize",
+                 "--random-state", 0, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    labels = pd.read_csv(out / "labels.csv")["label"]
+    centers = pd.read_csv(out / "centers.csv").set_index("cluster")
+    # A k-means centre is its cluster's mean, in whatever units X has.
+    means = blob_frame[["x", "y"]].groupby(labels.to_numpy()).mean()
+    np.testing.assert_allclose(centers[["x", "y"]], means, rtol=1e-9, atol=1e-9)
+    # The distances are measured in standardized units.
+    assert labels.size == 150
+    assert pd.read_csv(out / "labels.csv")["distance"].max() < 10
+
+
+@pytest.mark.parametrize("source", ["csv-no-header", "parquet", "npy"])
+def test_input_formats(tmp_path, blob_frame, source):
+    values = blob_frame[["x", "y"]].to_numpy()
+    if source == "csv-no-header":
+        path = tmp_path / "blobs.csv"
+        np.savetxt(path, values, delimiter=",")
+    elif source == "parquet":
+        path = tmp_path / "blobs.parquet"
+        blob_frame.to_parquet(path)
+    else:
+        path = tmp_path / "blobs.npy"
+        np.save(path, values)
+    out = tmp_path / "out"
+    args = ["--columns", "x,y"] if source == "parquet" else []
+    result = run(path, "--k", 3, "--random-state", 0, "--out", out,
+                 "--format", "parquet", "--quiet", *args)
+    assert result.exit_code == 0, result.output
+    centers = pd.read_parquet(out / "centers.parquet")
+    names = ["x", "y"] if source == "parquet" else ["x0", "x1"]
+    assert list(centers.columns) == ["cluster", "size", *names]
+    assert len(pd.read_parquet(out / "labels.parquet")) == 150
+
+
+def test_quiet_prints_only_the_files(tmp_path, blob_csv):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 2, "--columns", "x,y", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(out / n) for n in TABLES + FIGURES]
+    assert result.stderr == ""
+
+
+def test_no_overwrite_without_force(tmp_path, blob_csv):
+    out = tmp_path / "out"
+    assert run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out,
+               "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out)
+    assert_one_line_error(result, "labels.csv", "--force")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    (out / "labels.csv").write_text("stale")
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out, "--force",
+                 "-q")
+    assert result.exit_code == 0, result.output
+    assert (out / "labels.csv").read_text().startswith("label,distance")
+
+
+@pytest.mark.parametrize("name, content, fragment", [
+    ("absent.csv", None, "no such file"),
+    ("text.csv", "x,label\n1,a\n2,b\n3,c\n", "column 'label' is not numeric"),
+    ("ragged.csv", "1,2\n3,4\n5,6,7\n", "line 3 has 3 field"),
+    ("empty.csv", "", "is empty"),
+], ids=["missing", "text-column", "ragged", "empty"])
+def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    out = tmp_path / "out"
+    result = run(path, "--k", 2, "--out", out)
+    assert_one_line_error(result, str(path), fragment)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--k", "0"], "--k: n_clusters must be >= 1"),
+    (["--k", "many"], "--k must be an integer, got 'many'"),
+    (["--random-state", "-1"], "--random-state must be an integer in [0, "),
+    (["--k", "500"], "--k: n_clusters=500 is larger than n_samples=150"),
+    (["--n-init", "many"], "--n-init must be a positive integer or 'auto'"),
+    (["--tol", "-1"], "--tol:"),
+    (["--columns", "x,nope"], "no column 'nope'"),
+], ids=["k-zero", "k-not-int", "seed", "k-too-large", "n-init", "tol",
+        "unknown-column"])
+def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment):
+    result = run(blob_csv, "--columns", "x,y", *args, "--out", tmp_path / "out")
+    assert_one_line_error(result, fragment)
+
+
+def test_more_features_plot_principal_components_and_refine(tmp_path):
+    X, _ = make_blobs(n_samples=120, centers=3, n_features=4, random_state=0)
+    path = tmp_path / "four.npy"
+    np.save(path, X)
+    out = tmp_path / "out"
+    result = run(path, "--k", 3, "--refine", "breathing", "--random-state", 1,
+                 "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (out / "moves.csv").exists() and (out / "clusters.png").exists()
+
+
+def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch):
+    monkeypatch.setattr(fit_module, "SILHOUETTE_MAX_SAMPLES", 100)
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Silhouette plot skipped: more than 100 samples" in result.stdout
+    assert not (out / "silhouette.png").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("kmeanslab.report") is None,
+                    reason="kmeanslab.report (write_report) is not written yet")
+def test_report(tmp_path, blob_csv):
+    out = tmp_path / "out"
+    report = tmp_path / "reports" / "fit.html"
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out,
+                 "--report", report, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert str(report) in result.stdout.splitlines()
+    assert report.read_text().lstrip().lower().startswith("<!doctype html")
+    again = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", tmp_path / "o2",
+                "--report", report)
+    assert_one_line_error(again, "fit.html", "--force")
+    assert not (tmp_path / "o2").exists()
