@@ -219,6 +219,10 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     best = None
     runs = []
     moves = []
+    # One block means no parallel work: skip waking the thread pool, which
+    # costs more than a small fit on a busy machine.
+    if getattr(backend, "n_blocks", 0) == 1:
+        n_threads = 1
     with thread_limit(n_threads), single_threaded_blas():
         for run in range(n_init):
             centers0 = init_centers(backend, init, n_clusters, random_state,
