@@ -3,8 +3,8 @@ distance matrix, a sampled silhouette with a confidence interval, the
 centroid-based (simplified) silhouette, Calinski-Harabasz and Davies-Bouldin.
 
 Every function validates its input once, then runs NumPy or the numba kernels
-of ``kmeanslab._kernels.silhouette``. Results match scikit-learn's functions of
-the same names (to about 1e-9 relative in float64) and follow its
+of ``kmeanslab._kernels.silhouette``. Where scikit-learn has a function of the
+same name the results match it (to 1e-9 relative in float64) and follow its
 conventions; float32 input is accepted and every sum is accumulated in float64.
 """
 
@@ -37,11 +37,7 @@ __all__ = [
 # validation
 
 
-def _check_labels(labels, n_samples):
-    """Encode ``labels`` as 0..n_clusters-1; return (codes, n_clusters).
-
-    Any values ``np.unique`` can sort are accepted (ints, floats, strings).
-    """
+def _check_labels_shape(labels, n_samples):
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(
@@ -55,13 +51,20 @@ def _check_labels(labels, n_samples):
         )
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise ValueError("labels contains NaN or infinity")
-    if labels.dtype.kind == "O":
-        try:
-            np.unique(labels)
-        except TypeError:
-            raise TypeError("labels must be values that can be sorted (numbers or "
-                            "strings), got mixed types") from None
-    _, codes = np.unique(labels, return_inverse=True)
+    return labels
+
+
+def _check_labels(labels, n_samples):
+    """Encode ``labels`` as 0..n_clusters-1; return (codes, n_clusters).
+
+    Any values ``np.unique`` can sort are accepted (ints, floats, strings).
+    """
+    labels = _check_labels_shape(labels, n_samples)
+    try:
+        _, codes = np.unique(labels, return_inverse=True)
+    except TypeError:
+        raise TypeError("labels must be values that can be sorted (numbers or "
+                        "strings), got mixed types") from None
     return codes.astype(np.intp, copy=False).reshape(-1), int(codes.max()) + 1
 
 
@@ -89,6 +92,10 @@ def _check_positive_int(value, name, minimum=1):
     return int(value)
 
 
+def _check_n_threads(n_threads):
+    return None if n_threads is None else _check_positive_int(n_threads, "n_threads")
+
+
 # --------------------------------------------------------------------------
 # silhouette
 
@@ -102,7 +109,7 @@ class _SortedByCluster:
         self.offsets = np.zeros(n_clusters + 1, dtype=np.intp)
         np.cumsum(self.counts, out=self.offsets[1:])
         self.codes = codes[self.order]
-        self.X_t = np.ascontiguousarray(X[self.order].T, dtype=np.float64)
+        self.X_t, self.lanes = _sk.feature_chunks(X[self.order])
         self.tile_rows = _sk.tile_rows_for(X.shape[1])
 
 
@@ -113,8 +120,8 @@ def _silhouette_samples(X, codes, n_clusters, n_threads):
     schedule = _sk.round_robin_schedule(block_segs.shape[0] - 1)
     sums = np.zeros((n_clusters, X.shape[0]), dtype=np.float64)
     with thread_limit(n_threads):
-        _sk.silhouette_cluster_sums(data.X_t, seg_starts, seg_cluster, block_segs,
-                                    schedule, sums)
+        _sk.silhouette_sums_dense(data.X_t, data.lanes, seg_starts, seg_cluster,
+                                  block_segs, schedule, sums)
     sorted_scores = np.empty(X.shape[0], dtype=np.float64)
     _sk.silhouette_from_sums(sums, data.codes, data.counts, sorted_scores)
     scores = np.empty_like(sorted_scores)
@@ -177,10 +184,10 @@ def silhouette_samples(X, labels, *, n_threads=None):
     >>> from kmeanslab.metrics import silhouette_samples
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
     >>> silhouette_samples(X, [0, 0, 1, 1]).round(3)
-    array([0.9  , 0.889, 0.889, 0.9  ])
+    array([0.905, 0.895, 0.895, 0.905])
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
-    return _silhouette_samples(X, codes, n_clusters, n_threads)
+    return _silhouette_samples(X, codes, n_clusters, _check_n_threads(n_threads))
 
 
 def silhouette_score(X, labels, *, sample_size=None, random_state=None,
@@ -234,10 +241,11 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None,
     >>> from kmeanslab.metrics import silhouette_score
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 4)
-    0.8944
+    0.8997
     """
     X = check_X(X)
     codes, n_clusters = _check_labels(labels, X.shape[0])
+    n_threads = _check_n_threads(n_threads)
     if sample_size is not None:
         sample_size = _check_positive_int(sample_size, "sample_size")
         # scikit-learn's draw, so a seed selects the same rows as there.
@@ -353,12 +361,13 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
     position[data.order] = np.arange(n, dtype=np.intp)
     queries = position[chosen]
     sums = np.empty((m, n_clusters), dtype=np.float64)
-    _sk.silhouette_query_sums(data.X_t, queries, data.offsets, data.tile_rows, sums)
+    _sk.silhouette_query_sums_dense(data.X_t, data.lanes, queries, data.offsets,
+                                    data.tile_rows, sums)
     scores = np.empty(m, dtype=np.float64)
     _sk.silhouette_from_sums(np.ascontiguousarray(sums.T), codes[chosen], data.counts,
                              scores)
     estimate = float(np.mean(scores))
-    std_error = float(np.std(scores, ddof=1)) / np.sqrt(m) * np.sqrt((n - m) / (n - 1))
+    std_error = float(np.std(scores, ddof=1)) * ((n - m) / (n - 1) / m) ** 0.5
     half_width = NormalDist().inv_cdf(0.5 + confidence / 2.0) * std_error
     return SilhouetteEstimate(estimate, max(-1.0, estimate - half_width),
                               min(1.0, estimate + half_width), m, "normal")
@@ -411,8 +420,8 @@ def simplified_silhouette(X, labels, centers=None):
     >>> import numpy as np
     >>> from kmeanslab.metrics import simplified_silhouette
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
-    >>> simplified_silhouette(X, [0, 0, 1, 1])
-    0.9
+    >>> round(simplified_silhouette(X, [0, 0, 1, 1]), 4)
+    0.9499
     """
     X = check_X(X)
     n_samples = X.shape[0]
@@ -440,14 +449,14 @@ def simplified_silhouette(X, labels, centers=None):
 
 
 def _check_center_labels(labels, n_samples, n_clusters):
-    arr = np.asarray(labels)
-    if arr.ndim == 1 and arr.shape[0] == n_samples and arr.dtype.kind not in "biu":
-        if not (arr.dtype.kind == "f" and np.isfinite(arr).all()
-                and (arr == np.round(arr)).all()):
-            raise ValueError("labels must be integer indices into centers when "
-                             f"centers is given, got dtype {arr.dtype}")
-    _check_labels(arr, n_samples)
-    codes = arr.astype(np.intp)
+    """Labels that index the rows of ``centers``: integers in [0, n_clusters)."""
+    labels = _check_labels_shape(labels, n_samples)
+    integral = labels.dtype.kind in "iu" or (
+        labels.dtype.kind == "f" and (labels == np.round(labels)).all())
+    if not integral:
+        raise ValueError("labels must be integer indices into centers when centers "
+                         f"is given, got dtype {labels.dtype}")
+    codes = labels.astype(np.intp)
     if codes.min() < 0 or codes.max() >= n_clusters:
         raise ValueError(
             f"labels must lie in [0, {n_clusters}) to index the rows of centers, "
@@ -569,8 +578,11 @@ def davies_bouldin_score(X, labels):
     counts = np.bincount(codes, minlength=n_clusters)
     dists = np.sqrt(np.sum((X64 - centers[codes]) ** 2, axis=1))
     intra_dists = np.bincount(codes, weights=dists, minlength=n_clusters) / counts
-    diff = centers[:, None, :] - centers[None, :, :]
-    centroid_distances = np.sqrt(np.sum(diff * diff, axis=2))
+    # Row by row: differences, not the ||a||^2 - 2 a.b + ||b||^2 expansion,
+    # and no (k, k, d) temporary.
+    centroid_distances = np.empty((n_clusters, n_clusters), dtype=np.float64)
+    for c in range(n_clusters):
+        centroid_distances[c] = np.sqrt(np.sum((centers - centers[c]) ** 2, axis=1))
     if np.allclose(intra_dists, 0) or np.allclose(centroid_distances, 0):
         return 0.0
     centroid_distances[centroid_distances == 0] = np.inf
