@@ -9,7 +9,9 @@ from contextlib import contextmanager
 def thread_limit(n_threads):
     """Run the numba kernels with ``n_threads`` threads inside the block.
 
-    ``None`` leaves the count unchanged. Results do not depend on the count:
+    ``None`` leaves the count unchanged; a count above the number of threads
+    numba started with (``NUMBA_NUM_THREADS``) is capped there. Results do
+    not depend on the count:
     the kernels split rows into blocks by ``n_samples`` alone and reduce the
     per-block results in block order.
 
@@ -22,11 +24,16 @@ def thread_limit(n_threads):
     if n_threads is None:
         yield
         return
+    import numbers
+
     import numba
 
-    if int(n_threads) < 1:
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be a positive integer, got {n_threads!r}")
+    if n_threads < 1:
         raise ValueError(f"n_threads must be >= 1, got {n_threads}")
     previous = numba.get_num_threads()
+    # More threads than numba started with cannot be used; ask for fewer.
     numba.set_num_threads(min(int(n_threads), numba.config.NUMBA_NUM_THREADS))
     try:
         yield

@@ -25,6 +25,7 @@ from ._validation import check_X
 __all__ = [
     "SilhouetteEstimate",
     "calinski_harabasz_score",
+    "centroid_index",
     "davies_bouldin_score",
     "silhouette_estimate",
     "silhouette_samples",
@@ -588,3 +589,57 @@ def davies_bouldin_score(X, labels):
     centroid_distances[centroid_distances == 0] = np.inf
     combined = intra_dists[:, None] + intra_dists[None, :]
     return float(np.mean(np.max(combined / centroid_distances, axis=1)))
+
+
+# --------------------------------------------------------------------------
+# comparing two sets of centres
+
+
+def centroid_index(centers_a, centers_b):
+    """Centroid Index: how many clusters two sets of centres disagree on.
+
+    Every centre of one set is mapped to its nearest centre in the other; a
+    centre of the other set that nothing maps to is an orphan. The index is
+    the larger orphan count of the two directions. 0 means both sets describe
+    the same cluster structure; CI = m means m clusters are missing in one
+    set (found twice elsewhere instead). The sets may differ in size.
+
+    Parameters
+    ----------
+    centers_a : array-like of shape (k_a, n_features)
+    centers_b : array-like of shape (k_b, n_features)
+
+    Returns
+    -------
+    int
+
+    Notes
+    -----
+    Fränti, Rezaei & Zhao (2014), "Centroid index: cluster level similarity
+    measure", Pattern Recognition 47(9). Costs O(k_a * k_b * n_features).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeanslab.metrics import centroid_index
+    >>> truth = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    >>> centroid_index(truth, truth + 0.1)
+    0
+    >>> found = np.array([[0.0, 0.0], [0.5, 0.0], [9.0, 1.0]])  # (0, 10) missed
+    >>> centroid_index(truth, found)
+    1
+    """
+    a = check_X(centers_a, name="centers_a").astype(np.float64)
+    b = check_X(centers_b, name="centers_b").astype(np.float64)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"centers_a has {a.shape[1]} features but centers_b has {b.shape[1]}")
+    return max(_orphans(a, b), _orphans(b, a))
+
+
+def _orphans(source, target):
+    """Centres of target that no centre of source has as its nearest."""
+    sq = ((source[:, None, :] - target[None, :, :]) ** 2).sum(axis=-1)
+    hit = np.zeros(len(target), dtype=bool)
+    hit[sq.argmin(axis=1)] = True
+    return int(len(target) - hit.sum())
