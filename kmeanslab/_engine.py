@@ -74,7 +74,10 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         # inertia needs measuring.
         labels = state.labels
     else:
-        labels, _ = backend.assign(centers)
+        # One more assignment step (bounded where the algorithm has bounds:
+        # exact, and far cheaper than a full pass).
+        state.step(centers, shift)
+        labels = state.labels
     inertia = backend.inertia(centers, labels)
     records.append(_complete(pending.pop(), inertia, labels, record_labels))
     run_trace = RunTrace(run=run, init_centers=np.array(centers_init),

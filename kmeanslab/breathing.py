@@ -72,7 +72,7 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     cycle = 0
     while m > 0:
         cycle += 1
-        grown = _breathe_in(backend, centers, m, sw, random_state)
+        grown = _breathe_in(backend, centers, labels, m, sw, random_state)
         _, grown, grown_inertia, tr_in = run_single(backend, grown, **lloyd)
         moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
                                 tr_in.n_iter, None, time.perf_counter() - t0))
@@ -97,9 +97,10 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     return labels, centers, inertia, run_trace, tuple(moves)
 
 
-def _breathe_in(backend, centers, m, sw, random_state):
-    """Centres plus m new ones, each beside a centre of largest error."""
-    labels, sq_dists, _ = backend.assign_two(centers)
+def _breathe_in(backend, centers, labels, m, sw, random_state):
+    """Centres plus m new ones, each beside a centre of largest error
+    (labels: the nearest-centre labels of ``centers``)."""
+    sq_dists = backend.sq_dist_to_assigned(centers, labels)
     k = centers.shape[0]
     error = np.bincount(labels, weights=sw * sq_dists, minlength=k)
     weight = np.bincount(labels, weights=sw, minlength=k)

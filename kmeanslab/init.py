@@ -81,13 +81,15 @@ def plusplus_init(backend, n_clusters, random_state, n_local_trials=None):
         cumulative = np.cumsum(sw * closest, dtype=np.float64)
         candidate_ids = np.searchsorted(cumulative, rand_vals)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
-        sq_dists, pots = backend.candidate_sq_dists(
-            backend.take_rows(candidate_ids), closest)
+        # Potentials first; then the distances of the chosen candidate only
+        # (storing all candidates' distances costs more than computing them).
+        _, pots = backend.candidate_sq_dists(
+            backend.take_rows(candidate_ids), closest, store=False)
         best = int(np.argmin(pots))
-        current_pot = pots[best]
-        closest = sq_dists[best]
         indices[c] = candidate_ids[best]
         centers[c] = backend.take_rows([indices[c]])[0]
+        new_closest, new_pot = backend.candidate_sq_dists(centers[c:c + 1], closest)
+        closest, current_pot = new_closest[0], new_pot[0]
     return centers, indices
 
 

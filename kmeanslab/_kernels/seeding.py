@@ -15,10 +15,13 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
     IN X (n, d), sample_weight (n,), x_sq_norms (n,) (read only when
     use_blas), candidates (t, d), closest_sq_dist (n,): squared distance to
     the nearest centre chosen so far.
-    OUT out_sq_dist (t, n): min(closest_sq_dist, distance to candidate);
+    OUT out_sq_dist (t, n): min(closest_sq_dist, distance to candidate),
+    not written when it has no rows (pass shape (0, 0) when only the
+    potentials are wanted: t x n stores cost more than the distances);
     out_pot (n_blocks, t): per-block weighted sums of out_sq_dist (the caller
     reduces them in block order).
     """
+    store = out_sq_dist.shape[0] > 0
     n_blocks = starts.shape[0] - 1
     n_candidates = candidates.shape[0]
     cand_t = np.ascontiguousarray(candidates.T)
@@ -41,6 +44,7 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
                 w = sample_weight[i]
                 for c in range(n_candidates):
                     s = min(dists[r, c], closest_sq_dist[i])
-                    out_sq_dist[c, i] = s
+                    if store:
+                        out_sq_dist[c, i] = s
                     pot[c] += w * s
         out_pot[b] = pot

@@ -58,15 +58,19 @@ class CPUBackend:
     def weights_of(self, idx):
         return self.sample_weight[np.asarray(idx)]
 
-    def candidate_sq_dists(self, candidates, closest_sq_dist):
+    def candidate_sq_dists(self, candidates, closest_sq_dist, store=True):
+        """For each candidate: min(closest_sq_dist, squared distance to it)
+        for every sample (t, n) — or None when not ``store`` — and its
+        weighted sum (t,)."""
         candidates = np.ascontiguousarray(candidates, dtype=self.dtype)
-        out = np.empty((candidates.shape[0], self.n_samples), dtype=self.dtype)
+        shape = (candidates.shape[0], self.n_samples) if store else (0, 0)
+        out = np.empty(shape, dtype=self.dtype)
         pot = np.empty((self.n_blocks, candidates.shape[0]), dtype=np.float64)
         use_blas = self.n_features >= common.BLAS_MIN_FEATURES
         norms = self.x_sq_norms if use_blas else self.sample_weight
         seeding.candidate_sq_dists(self.X, self.sample_weight, norms, candidates,
                                    closest_sq_dist, self.starts, use_blas, out, pot)
-        return out, pot.sum(axis=0)
+        return (out if store else None), pot.sum(axis=0)
 
     def assign(self, centers):
         centers = np.ascontiguousarray(centers, dtype=self.dtype)
@@ -95,6 +99,13 @@ class CPUBackend:
         common.sq_dists_to_centers_dense(self.X, centers, self.starts, out)
         return out
 
+    def sq_dist_to_assigned(self, centers, labels):
+        """Squared distance of every sample to its assigned centre."""
+        out = np.empty(self.n_samples, dtype=self.dtype)
+        common.sq_dist_to_assigned_dense(
+            self.X, np.ascontiguousarray(centers, dtype=self.dtype), labels, out)
+        return out
+
     def inertia(self, centers, labels):
         centers = np.ascontiguousarray(centers, dtype=self.dtype)
         out = np.empty(self.n_blocks, dtype=np.float64)
@@ -117,10 +128,7 @@ class _Run:
     def farthest(self, centers, n):
         """Indices of the n samples farthest from their assigned centres,
         farthest first (ties broken by lower index)."""
-        b = self.backend
-        sq = np.empty(b.n_samples, dtype=b.dtype)
-        common.sq_dist_to_assigned_dense(
-            b.X, np.ascontiguousarray(centers, dtype=b.dtype), self.labels, sq)
+        sq = self.backend.sq_dist_to_assigned(centers, self.labels)
         top = np.argpartition(sq, -n)[-n:]
         order = np.lexsort((top, -sq[top]))
         return top[order]
