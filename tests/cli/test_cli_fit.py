@@ -11,7 +11,7 @@ from sklearn.datasets import make_blobs
 from kmeanslab.cli import fit as fit_module
 from kmeanslab.cli.main import cli
 
-TABLES = ["labels.csv", "centers.csv", "trace.csv"]
+TABLES = ["labels.csv", "centers.csv", "trace.csv", "moves.csv"]  # breathing by default
 FIGURES = ["clusters.png", "trace.png", "silhouette.png"]
 DIAGNOSTIC_COLUMNS = ["label", "distance", "second_distance", "margin",
                       "relative_margin", "membership", "ambiguous"]
@@ -178,6 +178,15 @@ def test_more_features_plot_principal_components_and_refine(tmp_path):
                  "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
     assert (out / "moves.csv").exists() and (out / "clusters.png").exists()
+
+
+def test_refine_none_is_plain_kmeans(tmp_path, blob_csv):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 2, "--columns", "x,y", "--refine", "none",
+                 "--random-state", 0, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert not (out / "moves.csv").exists()
+    assert (out / "trace.csv").exists()
 
 
 def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch):
