@@ -100,6 +100,9 @@ def _update_centers(backend, state, step, centers_old):
     sums = np.array(step.sums, dtype=np.float64)
     weights = np.array(step.weights, dtype=np.float64)
     empty = np.flatnonzero((np.asarray(step.counts) == 0) | (weights <= 0))
+    # There are never more relocations than samples to move centres onto;
+    # clusters beyond that keep their centre.
+    empty = empty[:backend.n_samples]
     relocated_rows = []
     if empty.size:
         far = state.farthest(centers_old, empty.size)

@@ -68,7 +68,8 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     iterations = list(run_trace.iterations)
     moves = [MoveRecord(0, "start", 0, k, inertia, run_trace.n_iter, None,
                         time.perf_counter() - t0)]
-    m = min(m, k)
+    # Never more centres than samples: breathing in adds m.
+    m = max(0, min(m, k, backend.n_samples - k))
     cycle = 0
     while m > 0:
         cycle += 1
