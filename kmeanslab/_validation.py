@@ -88,7 +88,8 @@ def check_sample_weight(sample_weight, n_samples, dtype):
             f"sample_weight must be non-negative, got minimum {sw.min()!r}"
         )
     if not sw.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum")
+        raise ValueError("sample_weight is all zero: it must contain at least "
+                         "one non-zero weight")
     return np.ascontiguousarray(sw)
 
 
@@ -142,3 +143,13 @@ def check_algorithm(algorithm):
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     return algorithm
+
+
+def check_n_threads(n_threads):
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be a positive integer, got {n_threads!r}")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    return int(n_threads)

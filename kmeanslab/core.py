@@ -86,17 +86,26 @@ class _Workspace:
         amax_blocks = np.empty(nb, dtype=np.float64)
         common.abs_max_dense(X, starts, amax_blocks)
         amax = float(amax_blocks.max())
-        self.scale = 1.0
+        # Scale by 2**exponent: exact in floating point, so results equal the
+        # unscaled ones wherever those neither overflow nor underflow.
+        self.exponent = 0
         if amax > 0 and not 2.0**-60 <= amax <= 2.0**60:
-            self.scale = float(2.0 ** -np.round(np.log2(amax)))
+            self.exponent = -int(np.round(np.log2(amax)))
+        self.scale = float(np.ldexp(1.0, self.exponent))
         self.mean = mean.astype(dtype) if center else None
-        if center or self.scale != 1.0 or not X.flags.c_contiguous:
+        if center or self.exponent or not X.flags.c_contiguous:
             self.X = np.empty(X.shape, dtype=dtype)
             shift = self.mean if center else zero
             common.shift_scale_dense(X, shift, dtype.type(self.scale), self.X)
         else:
             self.X = X
-        self.variance_mean *= self.scale**2
+        if self.exponent:
+            # Measure the variance on the scaled data (the raw one may have
+            # under- or overflowed).
+            common.column_sums_dense(self.X, starts, zero, 1, buf)
+            scaled_mean = (buf.sum(axis=0) / n).astype(dtype)
+            common.column_sums_dense(self.X, starts, scaled_mean, 2, buf)
+            self.variance_mean = float(np.mean(buf.sum(axis=0) / n))
         if not np.isfinite(self.variance_mean) or not np.isfinite(
                 self.X.sum(dtype=np.float64)):
             raise ValueError(f"X has values too large to cluster in {dtype} "
@@ -115,7 +124,7 @@ class _Workspace:
         return c
 
     def inertia_to_user(self, inertia):
-        return float(inertia) / self.scale**2
+        return float(np.ldexp(float(inertia), -2 * self.exponent))
 
     def moves_to_user(self, moves):
         from dataclasses import replace
@@ -209,6 +218,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     algorithm = resolve_algorithm(v.check_algorithm(algorithm), n_samples,
                                   n_features, n_clusters)
     random_state = check_random_state(random_state)
+    n_threads = v.check_n_threads(n_threads)
     if refine not in (None, "breathing"):
         raise ValueError(f"refine must be None or 'breathing', got {refine!r}")
 
@@ -222,7 +232,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     # One block means no parallel work: skip waking the thread pool, which
     # costs more than a small fit on a busy machine.
     if getattr(backend, "n_blocks", 0) == 1:
-        n_threads = 1
+        n_threads = 1  # validated above
     with thread_limit(n_threads), single_threaded_blas():
         for run in range(n_init):
             centers0 = init_centers(backend, init, n_clusters, random_state,
@@ -267,13 +277,12 @@ def _runs_to_user(runs, ws):
     """Map every run's centres, inertia and shifts back to the user's space."""
     from dataclasses import replace
 
-    s2 = ws.scale**2
     out = []
     for r in runs:
         its = tuple(
             replace(it, centers=ws.to_user(it.centers),
                     inertia=ws.inertia_to_user(it.inertia),
-                    center_shift=it.center_shift / s2)
+                    center_shift=ws.inertia_to_user(it.center_shift))
             for it in r.iterations)
         out.append(replace(r, init_centers=ws.to_user(r.init_centers),
                            iterations=its, inertia=ws.inertia_to_user(r.inertia)))

@@ -114,12 +114,14 @@ def two_smallest(values):
 
 
 @njit(parallel=True, cache=True)
-def accumulate_dense(X, sample_weight, labels, starts, sums, weights, sq_norms,
-                     counts):
-    """Per-block weighted sums of the rows in each cluster.
+def accumulate_dense(X, sample_weight, labels, ref, starts, sums, weights,
+                     sq_norms, counts):
+    """Per-block weighted statistics of the rows in each cluster, measured
+    from the reference point ref[c] of their cluster.
 
-    IN X, sample_weight, labels, starts. OUT sums (n_blocks, k, d),
-    weights (n_blocks, k), sq_norms (n_blocks, k): sum of w * ||x||^2, counts (n_blocks, k).
+    IN X, sample_weight, labels, ref (k, d), starts. OUT sums (n_blocks, k, d):
+    sum of w * (x - ref[c]); weights (n_blocks, k); sq_norms (n_blocks, k):
+    sum of w * ||x - ref[c]||^2; counts (n_blocks, k).
     """
     n_blocks = starts.shape[0] - 1
     n_features = X.shape[1]
@@ -135,9 +137,9 @@ def accumulate_dense(X, sample_weight, labels, starts, sums, weights, sq_norms,
             counts[b, c] += 1
             nrm = 0.0
             for f in range(n_features):
-                v = X[i, f]
-                sums[b, c, f] += w * v
-                nrm += v * v
+                t = X[i, f] - ref[c, f]
+                sums[b, c, f] += w * t
+                nrm += t * t
             sq_norms[b, c] += w * nrm
 
 

@@ -16,7 +16,7 @@ from .common import (CHUNK_ROWS, sq_dist_row, sq_dists_all, sq_dists_blas,
 
 @njit(parallel=True, cache=True)
 def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
-                       drift, max_drift, starts, use_blas, labels, upper_stored,
+                       drift, max_drift, ref, starts, use_blas, labels, upper_stored,
                        lower_stored, delta_sums, delta_weights, delta_sq_norms,
                        delta_counts, n_changed):
     """One bounded assignment pass.
@@ -34,15 +34,18 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
 
     IN centers (k, d): the centres to assign to; half_min_dist (k,): half the
     distance from each centre to its nearest other centre; drift (k,),
-    max_drift: accumulated movement up to these centres; x_sq_norms (n,):
-    read only when use_blas.
+    max_drift: accumulated movement up to these centres; ref (k, d): the
+    point each cluster's statistics are measured from (near the cluster, so
+    the inertia computed from them does not cancel); x_sq_norms (n,): read
+    only when use_blas.
     INOUT labels (n,) (-1 for "no label yet"), upper_stored (n,),
     lower_stored (n,). Invariant for rows with a label: the true upper bound
     is >= the distance to the assigned centre and the true lower bound is
     <= the distance to every other centre.
-    OUT delta_sums (n_blocks, k, d), delta_weights (n_blocks, k),
-    delta_sq_norms (n_blocks, k), delta_counts (n_blocks, k): the change of
-    the per-cluster statistics caused by rows that changed cluster;
+    OUT delta_sums (n_blocks, k, d): sums of w * (x - ref[c]),
+    delta_weights (n_blocks, k), delta_sq_norms (n_blocks, k): sums of
+    w * ||x - ref[c]||^2, delta_counts (n_blocks, k): the change of the
+    per-cluster statistics caused by rows that changed cluster;
     n_changed (n_blocks,).
     """
     n_blocks = starts.shape[0] - 1
@@ -72,10 +75,12 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                 if a >= 0:
                     lower = lower_stored[i] - max_drift
                     bound = max(half_min_dist[a], lower)
-                    if upper_stored[i] + drift[a] <= bound:
+                    # Strict comparisons: at an exact tie the full scan
+                    # decides, so ties go to the lowest index as in Lloyd.
+                    if upper_stored[i] + drift[a] < bound:
                         continue
                     upper = np.sqrt(sq_dist_row(X, i, centers, a))
-                    if upper <= bound:
+                    if upper < bound:
                         upper_stored[i] = upper - drift[a]
                         continue
                 todo[n_todo] = i
@@ -103,15 +108,18 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                 w = sample_weight[i]
                 nrm = 0.0
                 for f in range(n_features):
-                    v = X[i, f]
-                    nrm += v * v
-                    delta_sums[b, best, f] += w * v
+                    t = X[i, f] - ref[best, f]
+                    nrm += t * t
+                    delta_sums[b, best, f] += w * t
                 delta_weights[b, best] += w
                 delta_counts[b, best] += 1
                 delta_sq_norms[b, best] += w * nrm
                 if a >= 0:
+                    nrm = 0.0
                     for f in range(n_features):
-                        delta_sums[b, a, f] -= w * X[i, f]
+                        t = X[i, f] - ref[a, f]
+                        nrm += t * t
+                        delta_sums[b, a, f] -= w * t
                     delta_weights[b, a] -= w
                     delta_counts[b, a] -= 1
                     delta_sq_norms[b, a] -= w * nrm

@@ -11,6 +11,10 @@ from . import StepStats
 # cluster only; every FULL_RECOMPUTE_EVERY steps they are recomputed from all
 # rows so rounding cannot build up over long runs.
 FULL_RECOMPUTE_EVERY = 16
+# ...and whenever their reference points (see _HamerlyRun) lie so far from the
+# centres that the inertia computed from them would lose more than about
+# REFERENCE_DRIFT * machine epsilon of relative precision.
+REFERENCE_DRIFT = 1e4
 
 
 class CPUBackend:
@@ -181,11 +185,17 @@ class _HamerlyRun(_Run):
         self.weights = np.zeros(n_clusters, dtype=np.float64)
         self.sq_norms = np.zeros(n_clusters, dtype=np.float64)
         self.counts = np.zeros(n_clusters, dtype=np.int64)
+        # Statistics are kept relative to a reference point per cluster (the
+        # centres of the last full recount) so the inertia computed from
+        # them does not cancel when clusters lie far from the origin.
+        self.ref = None
         self.n_steps = 0
 
     def step(self, centers, center_shift=None):
         b = self.backend
         centers = np.ascontiguousarray(centers, dtype=b.dtype)
+        if self.ref is None:
+            self.ref = centers.astype(np.float64)
         if center_shift is not None:
             self.drift += center_shift
             self.max_drift += float(np.max(center_shift))
@@ -193,13 +203,13 @@ class _HamerlyRun(_Run):
         hamerly.hamerly_step_dense(
             b.X, b.sample_weight, b.x_sq_norms if use_blas else b.sample_weight,
             centers, _half_min_center_dist(centers), self.drift, self.max_drift,
-            b.starts, use_blas, self.labels,
+            self.ref, b.starts, use_blas, self.labels,
             self.upper_stored, self.lower_stored, self.delta_sums,
             self.delta_weights, self.delta_sq_norms, self.delta_counts,
             self.n_changed)
         self.n_steps += 1
         if self.n_steps % FULL_RECOMPUTE_EVERY == 0:
-            self._recompute_statistics()
+            self._recompute_statistics(centers)
         else:
             self.sums += self.delta_sums.sum(axis=0)
             self.weights += self.delta_weights.sum(axis=0)
@@ -211,22 +221,30 @@ class _HamerlyRun(_Run):
             self.sums[gone] = 0.0
             self.weights[gone] = 0.0
             self.sq_norms[gone] = 0.0
-        # WCSS of the new labels to these centres from the sufficient
-        # statistics: sum_c Q_c - 2 S_c . c + W_c ||c||^2 (no pass over X).
-        c64 = centers.astype(np.float64)
-        inertia = (self.sq_norms.sum() - 2.0 * np.einsum("ij,ij->", self.sums, c64)
-                   + self.weights @ np.einsum("ij,ij->i", c64, c64))
-        return StepStats(self.sums.copy(), self.weights.copy(), self.counts.copy(),
+        # WCSS of the new labels to these centres from the statistics, with
+        # u = c - ref: sum_c Q_c - 2 S_c . u_c + W_c ||u_c||^2 (no pass over X).
+        u = centers.astype(np.float64) - self.ref
+        offset = float(self.weights @ np.einsum("ij,ij->i", u, u))
+        inertia = (self.sq_norms.sum() - 2.0 * np.einsum("ij,ij->", self.sums, u)
+                   + offset)
+        if offset > REFERENCE_DRIFT * inertia and offset > 0:
+            # The references have fallen far behind the centres: the sum
+            # above cancels. Recount from the current centres.
+            self._recompute_statistics(centers)
+            inertia = float(self.sq_norms.sum())
+        absolute_sums = self.sums + self.weights[:, None] * self.ref
+        return StepStats(absolute_sums, self.weights.copy(), self.counts.copy(),
                          int(self.n_changed.sum()), max(float(inertia), 0.0))
 
-    def _recompute_statistics(self):
+    def _recompute_statistics(self, centers):
         b = self.backend
+        self.ref = centers.astype(np.float64)
         sums = np.empty_like(self.delta_sums)
         weights = np.empty_like(self.delta_weights)
         sq_norms = np.empty_like(self.delta_sq_norms)
         counts = np.empty_like(self.delta_counts)
-        common.accumulate_dense(b.X, b.sample_weight, self.labels, b.starts,
-                                sums, weights, sq_norms, counts)
+        common.accumulate_dense(b.X, b.sample_weight, self.labels, self.ref,
+                                b.starts, sums, weights, sq_norms, counts)
         self.sums = sums.sum(axis=0)
         self.weights = weights.sum(axis=0)
         self.sq_norms = sq_norms.sum(axis=0)
