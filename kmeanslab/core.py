@@ -14,7 +14,7 @@ from ._engine import run_single
 from .breathing import breathing_run
 from ._kernels import common
 from ._threads import single_threaded_blas, thread_limit
-from .backends import get_backend
+from .backends import get_backend, is_dask_collection
 from .init import init_centers
 from .trace import ConvergenceTrace
 
@@ -124,7 +124,8 @@ class _Workspace:
         return c
 
     def inertia_to_user(self, inertia):
-        return float(np.ldexp(float(inertia), -2 * self.exponent))
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(float(inertia), -2 * self.exponent))
 
     def moves_to_user(self, moves):
         from dataclasses import replace
@@ -143,6 +144,10 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     ----------
     X : array-like of shape (n_samples, n_features)
         float32 and float64 data are kept in their type; C- or F-ordered.
+        A dask array or Dask DataFrame is clustered where it lives
+        (``kmeanslab.backends._dask.fit_dask``, on the active
+        ``distributed.Client`` if there is one): k-means++ runs as k-means||
+        and the labels come back as a dask array.
     n_clusters : int, default=8
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights used in seeding, centre updates and inertia.
@@ -202,6 +207,14 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     >>> result.centers.tolist()
     [[1.0, 2.0], [10.0, 2.0]]
     """
+    if is_dask_collection(X):
+        from .backends._dask import fit_dask
+
+        return fit_dask(X, n_clusters, sample_weight=sample_weight, init=init,
+                        n_init=n_init, max_iter=max_iter, tol=tol,
+                        algorithm=algorithm, random_state=random_state,
+                        record_labels=record_labels, copy_x=copy_x,
+                        n_threads=n_threads, refine=refine)
     X = v.check_X(X)
     n_samples, n_features = X.shape
     n_clusters = v.check_n_clusters(n_clusters, n_samples)
@@ -252,6 +265,10 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
                 best = (labels, centers, inertia, run)
 
     labels, centers, inertia, best_run = best
+    if not np.isfinite(ws.inertia_to_user(inertia)):
+        raise ValueError(
+            f"X has values too large for squared distances in {X.dtype} (the "
+            f"inertia overflows); rescale X")
     n_distinct = int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))
     if n_distinct < n_clusters:
         warnings.warn(

@@ -10,7 +10,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import check_sample_weight
-from .backends import get_backend
+from .backends import get_backend, is_dask_collection
 from .core import kmeans
 
 logger = logging.getLogger("kmeanslab")
@@ -98,6 +98,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.refine = refine
 
     def _validate_X(self, X, reset):
+        if is_dask_collection(X):
+            from .backends._dask import validate_dask_X
+
+            return validate_dask_X(self, X, reset)
         try:
             return validate_data(self, X, dtype=[np.float64, np.float32],
                                  reset=reset)
@@ -120,6 +124,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self
         """
         X = self._validate_X(X, reset=True)
+        self._minibatch = None  # a later partial_fit starts afresh
         result = kmeans(
             X, self.n_clusters, sample_weight=sample_weight, init=self.init,
             n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
@@ -137,24 +142,60 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             logger.info("%s", result.trace.to_pandas(all_runs=True).to_string())
         return self
 
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the centres with one mini-batch of X (Sculley 2010; see
+        :class:`kmeanslab.minibatch.MiniBatchState`). The first batch is
+        seeded with ``init`` and needs at least ``n_clusters`` samples; a
+        later ``fit`` discards the mini-batch state. The per-batch trace is
+        ``minibatch_trace_``."""
+        from .minibatch import MiniBatchState
+
+        first = getattr(self, "_minibatch", None) is None
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._minibatch = MiniBatchState(self.n_clusters, init=self.init,
+                                             random_state=self.random_state)
+        state = self._minibatch.partial_fit(X, sample_weight)
+        self.cluster_centers_ = state.centers
+        self.labels_ = state.labels
+        self.inertia_ = state.inertia
+        self.n_steps_ = len(state.trace)
+        self.minibatch_trace_ = state.trace
+        self._n_features_out = self.n_clusters
+        return self
+
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit and return ``labels_``."""
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def _backend_for(self, X, sample_weight=None):
         check_is_fitted(self)
-        X = np.ascontiguousarray(self._validate_X(X, reset=False))
+        X = self._validate_X(X, reset=False)
+        if is_dask_collection(X):
+            return get_backend(X, sample_weight), self.cluster_centers_.astype(X.dtype)
+        X = np.ascontiguousarray(X)
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return get_backend(X, sw), self.cluster_centers_.astype(X.dtype)
 
     def predict(self, X):
-        """Index of the nearest centre for each sample of X."""
+        """Index of the nearest centre for each sample of X (a lazy dask
+        array for dask input)."""
+        if is_dask_collection(X):
+            from .backends._dask import predict_dask
+
+            check_is_fitted(self)
+            return predict_dask(self.cluster_centers_, self._validate_X(X, reset=False))
         backend, centers = self._backend_for(X)
         return backend.assign(centers)[0]
 
     def transform(self, X):
         """Distances from each sample of X to every centre,
-        shape (n_samples, n_clusters)."""
+        shape (n_samples, n_clusters) (a lazy dask array for dask input)."""
+        if is_dask_collection(X):
+            from .backends._dask import transform_dask
+
+            check_is_fitted(self)
+            return transform_dask(self.cluster_centers_, self._validate_X(X, reset=False))
         backend, centers = self._backend_for(X)
         return np.sqrt(backend.sq_dists_to_centers(centers))
 

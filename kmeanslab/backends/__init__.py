@@ -54,8 +54,19 @@ class StepStats:
     inertia: float
 
 
+def is_dask_collection(X):
+    """True when X is a Dask collection (array, DataFrame); never imports
+    dask itself."""
+    return type(X).__module__.startswith("dask")
+
+
 def get_backend(X, sample_weight):
-    """Return the backend that owns X (an in-memory array for now)."""
+    """Return the backend that owns X: Dask for a Dask collection (the
+    ``dask`` extra), else the in-memory NumPy backend."""
+    if is_dask_collection(X):
+        from ._dask import DaskBackend
+
+        return DaskBackend(X, sample_weight)
     from ._cpu import CPUBackend
 
     return CPUBackend(X, sample_weight)

@@ -133,8 +133,9 @@ class _Run:
         """Indices of the n samples farthest from their assigned centres,
         farthest first (ties broken by lower index)."""
         sq = self.backend.sq_dist_to_assigned(centers, self.labels)
-        top = np.argpartition(sq, -n)[-n:]
-        order = np.lexsort((top, -sq[top]))
+        threshold = np.partition(sq, -n)[-n]
+        top = np.flatnonzero(sq >= threshold)
+        order = np.lexsort((top, -sq[top]))[:n]
         return top[order]
 
 
