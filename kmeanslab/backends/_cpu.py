@@ -173,8 +173,10 @@ class _HamerlyRun(_Run):
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
         nb, n, d = backend.n_blocks, backend.n_samples, backend.n_features
-        self.upper_stored = np.zeros(n, dtype=backend.dtype)
-        self.lower_stored = np.zeros(n, dtype=backend.dtype)
+        # float32 whatever the data: rounded outwards they stay valid bounds
+        # and the pass over rows that skip reads 12 bytes a row, not 20.
+        self.upper_stored = np.zeros(n, dtype=np.float32)
+        self.lower_stored = np.zeros(n, dtype=np.float32)
         self.drift = np.zeros(n_clusters, dtype=np.float64)
         self.max_drift = 0.0
         self.delta_sums = np.empty((nb, n_clusters, d), dtype=np.float64)
