@@ -8,13 +8,12 @@ effect of cluster overlap, and choosing k by the elbow and silhouette scores.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .io import _exists_error, atomic_write
 
 __all__ = ["DemoResult", "run_demo", "DEMO_FILES"]
 
@@ -207,9 +206,9 @@ class _DemoRun:
         self.written = {}
 
     def _save_figure(self, name, fig):
-        _write_atomic(self.out_dir / name,
-                      lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI),
-                      self.force)
+        atomic_write(self.out_dir / name,
+                     lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI),
+                     force=self.force)
         self.written[name] = self.out_dir / name
 
     def step_data(self):
@@ -246,17 +245,17 @@ class _DemoRun:
     def step_animation(self):
         from . import plotting
 
-        _write_atomic(self.out_dir / "convergence.gif",
-                      lambda tmp: plotting.animate_convergence(
-                          self.X, self.trace, tmp, lang=self.lang),
-                      self.force)
+        atomic_write(self.out_dir / "convergence.gif",
+                     lambda tmp: plotting.animate_convergence(
+                         self.X, self.trace, tmp, lang=self.lang),
+                     force=self.force)
         self.written["convergence.gif"] = self.out_dir / "convergence.gif"
 
     def step_assignments(self):
         self.changes = self.trace.to_pandas()[_CHANGES_COLUMNS]
-        _write_atomic(self.out_dir / "assignments.csv",
-                      lambda tmp: self.changes.to_csv(tmp, index=False),
-                      self.force)
+        atomic_write(self.out_dir / "assignments.csv",
+                     lambda tmp: self.changes.to_csv(tmp, index=False),
+                     force=self.force)
         self.written["assignments.csv"] = self.out_dir / "assignments.csv"
 
     def step_overlap(self):
@@ -311,45 +310,3 @@ def _silhouette_score():
     return silhouette_score
 
 
-def _exists_error(path):
-    # Not FileExistsError(errno, message, path): str() would then read
-    # "[Errno 17] ...", which the CLI prints as its one-line error.
-    return FileExistsError(
-        f"{path} already exists; pass force=True (--force on the command "
-        f"line) to overwrite it")
-
-
-def _write_atomic(target, write, force):
-    """Call ``write(tmp)`` on a temporary path next to ``target``, then move
-    the finished file into place.
-
-    The temporary name keeps the target's suffix, since matplotlib and Pillow
-    pick the format from it. Without ``force`` the file is published with
-    ``os.link``, which fails rather than replace a file that exists.
-    """
-    tmp = target.with_name(
-        f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}")
-    # Created here (with the umask's permissions) so no other file can use
-    # the name; the writer then overwrites it.
-    tmp.open("xb").close()
-    try:
-        write(tmp)
-        if force:
-            os.replace(tmp, target)
-        else:
-            _publish_no_clobber(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _publish_no_clobber(tmp, target):
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise _exists_error(target) from None
-    except OSError:
-        # File systems without hard links: check, then replace.
-        if target.exists():
-            raise _exists_error(target) from None
-        os.replace(tmp, target)

@@ -10,17 +10,15 @@ offline, from an e-mail attachment or from a CI artefact.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
-import secrets
 from base64 import b64encode
 from pathlib import Path
 
 import numpy as np
 
 from ._validation import check_X
+from .io import _exists_error, write_bytes
 
 __all__ = ["write_report"]
 
@@ -157,7 +155,7 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     if silhouette_values is not None:
         sections.append(_silhouette_section(silhouette_values, labels))
     page = _page(str(title), sections)
-    _write_atomic(target, page.encode("utf-8"), force)
+    write_bytes(target, page.encode("utf-8"), force=force)
     return target
 
 
@@ -936,43 +934,3 @@ def _page(title, sections):
         + f"\n{script}</body></html>\n")
 
 
-def _exists_error(path):
-    return FileExistsError(f"{path} already exists; pass force=True (--force on "
-                           f"the command line) to overwrite it")
-
-
-def _write_atomic(target, content, force):
-    """Write ``content`` to a temporary file next to ``target``, then move it
-    into place, so readers never see a partial file.
-
-    Without ``force`` the file is published with ``os.link``, which fails
-    instead of replacing a file created meanwhile (``os.replace`` would
-    silently overwrite it); file systems without hard links fall back to a
-    check followed by ``os.replace``.
-    """
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        # "x": the name is ours alone; created with the umask's permissions
-        # (tempfile.mkstemp would make a report only its owner can read).
-        with open(tmp, "xb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if force:
-            os.replace(tmp, target)
-        else:
-            _publish_no_clobber(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _publish_no_clobber(tmp, target):
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise _exists_error(target) from None
-    except OSError:
-        if target.exists():
-            raise _exists_error(target) from None
-        os.replace(tmp, target)

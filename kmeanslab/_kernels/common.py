@@ -68,6 +68,16 @@ BLAS_MIN_FEATURES = 16
 
 
 @njit(inline="always")
+def row_sq_norms(centers):
+    """Squared norm of every row of centers, in the data's precision."""
+    out = np.zeros(centers.shape[0], dtype=centers.dtype)
+    for j in range(centers.shape[0]):
+        for f in range(centers.shape[1]):
+            out[j] += centers[j, f] * centers[j, f]
+    return out
+
+
+@njit(inline="always")
 def sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, out):
     """OUT out[r, j] = squared distance between row s0 + r of X and centre j,
     for r < s1 - s0, via one gemm (clipped at 0 against cancellation).
@@ -238,10 +248,7 @@ def assign_two_dense(X, x_sq_norms, centers, starts, use_blas, labels,
     n_blocks = starts.shape[0] - 1
     n_clusters = centers.shape[0]
     centers_t = np.ascontiguousarray(centers.T)
-    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
-    for j in range(n_clusters):
-        for f in range(centers.shape[1]):
-            c_sq_norms[j] += centers[j, f] * centers[j, f]
+    c_sq_norms = row_sq_norms(centers)
     for b in prange(n_blocks):
         dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
         for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):

@@ -10,8 +10,8 @@ reduced in block order by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .common import (CHUNK_ROWS, sq_dist_row, sq_dists_all, sq_dists_blas,
-                     two_smallest)
+from .common import (CHUNK_ROWS, row_sq_norms, sq_dist_row, sq_dists_all,
+                     sq_dists_blas, two_smallest)
 
 
 @njit(inline="always")
@@ -71,10 +71,7 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
     n_clusters = centers.shape[0]
     n_features = X.shape[1]
     centers_t = np.ascontiguousarray(centers.T)
-    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
-    for j in range(n_clusters):
-        for f in range(n_features):
-            c_sq_norms[j] += centers[j, f] * centers[j, f]
+    c_sq_norms = row_sq_norms(centers)
     for b in prange(n_blocks):
         dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
         todo = np.empty(CHUNK_ROWS, dtype=np.int64)

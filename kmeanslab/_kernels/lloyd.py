@@ -4,7 +4,8 @@ per-cluster weighted sums in the same pass."""
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, argmin_first, sq_dists_all, sq_dists_blas
+from .common import (CHUNK_ROWS, argmin_first, row_sq_norms, sq_dists_all,
+                     sq_dists_blas)
 
 @njit(inline="always")
 def _add_row(X, i, w, c, b, sums, weights, counts):
@@ -58,10 +59,7 @@ def lloyd_step_blas(X, sample_weight, x_sq_norms, centers, starts, labels, sums,
     n_blocks = starts.shape[0] - 1
     n_clusters = centers.shape[0]
     centers_t = np.ascontiguousarray(centers.T)
-    c_sq_norms = np.zeros(n_clusters, dtype=centers.dtype)
-    for j in range(n_clusters):
-        for f in range(centers.shape[1]):
-            c_sq_norms[j] += centers[j, f] * centers[j, f]
+    c_sq_norms = row_sq_norms(centers)
     for b in prange(n_blocks):
         sums[b] = 0.0
         weights[b] = 0.0

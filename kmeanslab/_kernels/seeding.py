@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, sq_dists_all, sq_dists_blas
+from .common import CHUNK_ROWS, row_sq_norms, sq_dists_all, sq_dists_blas
 
 
 @njit(parallel=True, cache=True)
@@ -25,10 +25,7 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
     n_blocks = starts.shape[0] - 1
     n_candidates = candidates.shape[0]
     cand_t = np.ascontiguousarray(candidates.T)
-    c_sq_norms = np.zeros(n_candidates, dtype=candidates.dtype)
-    for c in range(n_candidates):
-        for f in range(candidates.shape[1]):
-            c_sq_norms[c] += candidates[c, f] * candidates[c, f]
+    c_sq_norms = row_sq_norms(candidates)
     for b in prange(n_blocks):
         pot = np.zeros(n_candidates, dtype=np.float64)
         dists = np.empty((CHUNK_ROWS, n_candidates), dtype=candidates.dtype)

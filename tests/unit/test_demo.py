@@ -9,7 +9,8 @@ from PIL import Image
 
 from kmeanslab import KMeans
 from kmeanslab.datasets import choose_initial_centroids, make_demo_data
-from kmeanslab.demo import DEMO_FILES, DemoResult, _write_atomic, run_demo
+from kmeanslab.demo import DEMO_FILES, DemoResult, run_demo
+from kmeanslab.io import atomic_write as _write_atomic
 
 # The walkthrough's printed numbers (sklearn.cluster.KMeans from the same start).
 SEED_INERTIA = {1: 20111.198, 2: 10854.941, 3: 8260.499, 10: 7836.466}
