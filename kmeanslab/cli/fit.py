@@ -30,6 +30,51 @@ def _output_names(table_format, refine):
             + [f"{name}.png" for name in figures])
 
 
+class _DaskRun:
+    """A Dask client for the fit: an existing scheduler or a LocalCluster
+    started (and closed) for the run."""
+
+    def __init__(self, scheduler, workers):
+        self.scheduler, self.workers = scheduler, workers
+        self.client = self.cluster = None
+
+    def __enter__(self):
+        try:
+            from ..backends._dask import connect
+        except ImportError:
+            raise CommandError("--scheduler/--workers need the dask extra: "
+                               "pip install kmeanslab[dask]") from None
+        if self.scheduler:
+            try:
+                self.client = connect(self.scheduler, timeout=10)
+            except ConnectionError as exc:
+                raise CommandError(str(exc)) from None
+        else:
+            from distributed import Client, LocalCluster
+
+            self.cluster = LocalCluster(n_workers=self.workers,
+                                        threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        return self
+
+    def fit(self, model, X):
+        import dask.array as da
+        import numpy as np
+
+        rows = max(1, -(-X.shape[0] // (4 * len(self.client.nthreads()))))
+        model.fit(da.from_array(X, chunks=(rows, X.shape[1])))
+        # The outputs below are computed in memory: bring the labels back.
+        model.labels_ = np.asarray(model.labels_.compute()
+                                   if hasattr(model.labels_, "compute")
+                                   else model.labels_)
+
+    def __exit__(self, *exc):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
 @click.command()
 @data_argument
 @click.option("--k", "-k", "n_clusters", type=INT, default=8, show_default=True,
@@ -58,12 +103,19 @@ def _output_names(table_format, refine):
 @out_option(default="kmeanslab-fit")
 @table_format_option
 @report_option
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Fit on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://HOST:PORT); plain k-means with k-means|| seeding "
+                   "(--refine does not apply).")
+@click.option("--workers", type=INT, default=None, metavar="N",
+              help="Fit on a local Dask cluster of N worker processes started "
+                   "for the run (see --scheduler).")
 @lang_option
 @force_option
 @quiet_option
 def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
-        columns, standardize, out_dir, table_format, report_path, lang, force,
-        quiet):
+        columns, standardize, out_dir, table_format, report_path, scheduler,
+        workers, lang, force, quiet):
     """Cluster the table in DATA (.csv/.tsv/.txt, .parquet or a directory
     of them, .npy) with k-means.
 
@@ -92,6 +144,13 @@ def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
     write_report = report_writer() if report_path else None
     X, X_model, names, scaler = load_data(data, columns, standardize)
     _check_fit_params(n_clusters, init, n_init, max_iter, tol, X.shape[0])
+    if scheduler is not None and workers is not None:
+        raise CommandError("give either --scheduler or --workers, not both")
+    if workers is not None and workers < 1:
+        raise CommandError(f"--workers must be >= 1, got {workers}")
+    cluster = _DaskRun(scheduler, workers) if (scheduler or workers) else None
+    if cluster is not None:
+        refine = None
 
     from ..estimator import KMeans
 
@@ -105,7 +164,12 @@ def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
             model = KMeans(n_clusters, init=init, n_init=n_init,
                            max_iter=max_iter, tol=tol, random_state=random_state,
                            refine=refine,
-                           record_labels=write_report is not None).fit(X_model)
+                           record_labels=write_report is not None)
+            if cluster is None:
+                model.fit(X_model)
+            else:
+                with cluster:
+                    cluster.fit(model, X_model)
         seconds = time.perf_counter() - start
         bar.update()
         run = _FitOutputs(X, X_model, names, scaler, model, lang)

@@ -1,0 +1,52 @@
+"""kmeanslab fit on a Dask cluster: --workers and --scheduler."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.datasets import make_blobs
+
+from kmeanslab import KMeans
+from kmeanslab.cli.main import cli
+
+pytest.importorskip("distributed")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["fit", *map(str, args)])
+
+
+def test_workers_fit_matches_the_in_memory_fit(tmp_path):
+    X, _ = make_blobs(n_samples=3000, centers=4, random_state=0)
+    path = tmp_path / "blobs.npy"
+    np.save(path, X)
+    out = tmp_path / "out"
+    result = run(path, "--k", 4, "--workers", 2, "--random-state", 0,
+                 "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    labels = pd.read_csv(out / "labels.csv")["label"].to_numpy()
+    centers = pd.read_csv(out / "centers.csv")[["x0", "x1"]].to_numpy()
+    # The same partition as an in-memory fit from those centres.
+    reference = KMeans(4, init=centers, max_iter=1).fit(X)
+    np.testing.assert_array_equal(reference.predict(X), labels)
+    assert not (out / "moves.csv").exists()  # no breathing on a cluster
+
+
+def test_unreachable_scheduler_is_a_one_line_error(tmp_path):
+    X, _ = make_blobs(n_samples=100, centers=2, random_state=0)
+    path = tmp_path / "blobs.npy"
+    np.save(path, X)
+    result = run(path, "--k", 2, "--scheduler", "tcp://127.0.0.1:1",
+                 "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "127.0.0.1:1" in lines[0], result.output
+
+
+def test_scheduler_and_workers_together_are_refused(tmp_path):
+    path = tmp_path / "blobs.npy"
+    np.save(path, np.zeros((10, 2)))
+    result = run(path, "--k", 2, "--scheduler", "tcp://127.0.0.1:1",
+                 "--workers", 2, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "--scheduler or --workers" in result.output
