@@ -14,25 +14,6 @@ from .common import (CHUNK_ROWS, row_sq_norms, sq_dist_row, sq_dists_all,
                      sq_dists_blas, two_smallest)
 
 
-@njit(inline="always")
-def _round_up32(v):
-    """Smallest float32 >= v (bounds are stored in float32 to halve the
-    memory read per row; rounding outwards keeps them valid bounds)."""
-    r = np.float32(v)
-    if r < v:
-        r = np.nextafter(r, np.float32(np.inf))
-    return r
-
-
-@njit(inline="always")
-def _round_down32(v):
-    """Largest float32 <= v."""
-    r = np.float32(v)
-    if r > v:
-        r = np.nextafter(r, np.float32(-np.inf))
-    return r
-
-
 @njit(parallel=True, cache=True)
 def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                        drift, max_drift, ref, starts, use_blas, labels, upper_stored,
@@ -57,8 +38,8 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
     point each cluster's statistics are measured from (near the cluster, so
     the inertia computed from them does not cancel); x_sq_norms (n,): read
     only when use_blas.
-    INOUT labels (n,) (-1 for "no label yet"), upper_stored (n,) float32,
-    lower_stored (n,) float32. Invariant for rows with a label: the true upper bound
+    INOUT labels (n,) (-1 for "no label yet"), upper_stored (n,),
+    lower_stored (n,). Invariant for rows with a label: the true upper bound
     is >= the distance to the assigned centre and the true lower bound is
     <= the distance to every other centre.
     OUT delta_sums (n_blocks, k, d): sums of w * (x - ref[c]),
@@ -97,7 +78,7 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                         continue
                     upper = np.sqrt(sq_dist_row(X, i, centers, a))
                     if upper < bound:
-                        upper_stored[i] = _round_up32(upper - drift[a])
+                        upper_stored[i] = upper - drift[a]
                         continue
                 todo[n_todo] = i
                 n_todo += 1
@@ -116,8 +97,8 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                 i = todo[r]
                 a = labels[i]
                 best, best_sq, second_sq = two_smallest(dists[r])
-                upper_stored[i] = _round_up32(np.sqrt(best_sq) - drift[best])
-                lower_stored[i] = _round_down32(np.sqrt(second_sq) + max_drift)
+                upper_stored[i] = np.sqrt(best_sq) - drift[best]
+                lower_stored[i] = np.sqrt(second_sq) + max_drift
                 if best == a:
                     continue
                 changed += 1

@@ -173,10 +173,11 @@ class _HamerlyRun(_Run):
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
         nb, n, d = backend.n_blocks, backend.n_samples, backend.n_features
-        # float32 whatever the data: rounded outwards they stay valid bounds
-        # and the pass over rows that skip reads 12 bytes a row, not 20.
-        self.upper_stored = np.zeros(n, dtype=np.float32)
-        self.lower_stored = np.zeros(n, dtype=np.float32)
+        # In the data's type: float32 bounds rounded outwards would read less
+        # memory, but the directed rounding (nextafter) on every store cost
+        # twice what the smaller reads saved (measured on 1M x 2, k=8).
+        self.upper_stored = np.zeros(n, dtype=backend.dtype)
+        self.lower_stored = np.zeros(n, dtype=backend.dtype)
         self.drift = np.zeros(n_clusters, dtype=np.float64)
         self.max_drift = 0.0
         self.delta_sums = np.empty((nb, n_clusters, d), dtype=np.float64)
