@@ -144,3 +144,20 @@ def test_cli_languages_match_plotting():
     from kmeanslab.cli import options
 
     assert options.LANGUAGES == plotting.LANGUAGES
+
+
+def test_demo_report_is_written(tmp_path):
+    from click.testing import CliRunner
+
+    from kmeanslab.cli.main import cli
+
+    report = tmp_path / "demo.html"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out"),
+                                      "--report", str(report), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = report.read_text()
+    assert 'id="recommended-k"' in page and 'id="iteration-slider"' in page
+    assert str(report) in result.output.splitlines()
+    again = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out2"),
+                                     "--report", str(report), "--quiet"])
+    assert again.exit_code == 2 and "--force" in again.output
