@@ -7,6 +7,7 @@ names the parameter and the offending value.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -153,3 +154,23 @@ def check_n_threads(n_threads):
     if n_threads < 1:
         raise ValueError(f"n_threads must be >= 1, got {n_threads}")
     return int(n_threads)
+
+
+def check_run_params(n_samples, n_features, dtype, *, n_clusters, init, n_init,
+                     max_iter, tol, algorithm, n_threads):
+    """The parameter rules every fit shares, whatever backend holds X.
+
+    Returns (n_clusters, init, n_init, max_iter, tol, algorithm, n_threads)
+    validated; an explicit init array forces ``n_init=1`` with a warning, as
+    in scikit-learn.
+    """
+    n_clusters = check_n_clusters(n_clusters, n_samples)
+    init = check_init(init, n_clusters, n_features, dtype)
+    n_init = check_n_init(n_init, init)
+    if isinstance(init, np.ndarray) and n_init != 1:
+        warnings.warn(
+            f"Explicit initial center position passed: performing only one init "
+            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+        n_init = 1
+    return (n_clusters, init, n_init, check_max_iter(max_iter), check_tol(tol),
+            check_algorithm(algorithm), check_n_threads(n_threads))

@@ -217,21 +217,13 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
                         n_threads=n_threads, refine=refine)
     X = v.check_X(X)
     n_samples, n_features = X.shape
-    n_clusters = v.check_n_clusters(n_clusters, n_samples)
     sw = v.check_sample_weight(sample_weight, n_samples, X.dtype)
-    init = v.check_init(init, n_clusters, n_features, X.dtype)
-    n_init = v.check_n_init(n_init, init)
-    if isinstance(init, np.ndarray) and n_init != 1:
-        warnings.warn(
-            f"Explicit initial center position passed: performing only one init "
-            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=2)
-        n_init = 1
-    max_iter = v.check_max_iter(max_iter)
-    tol = v.check_tol(tol)
-    algorithm = resolve_algorithm(v.check_algorithm(algorithm), n_samples,
-                                  n_features, n_clusters)
+    n_clusters, init, n_init, max_iter, tol, algorithm, n_threads = (
+        v.check_run_params(n_samples, n_features, X.dtype, n_clusters=n_clusters,
+                           init=init, n_init=n_init, max_iter=max_iter, tol=tol,
+                           algorithm=algorithm, n_threads=n_threads))
+    algorithm = resolve_algorithm(algorithm, n_samples, n_features, n_clusters)
     random_state = check_random_state(random_state)
-    n_threads = v.check_n_threads(n_threads)
     if refine not in (None, "breathing"):
         raise ValueError(f"refine must be None or 'breathing', got {refine!r}")
 

@@ -964,20 +964,12 @@ def fit_dask(X, n_clusters=8, *, sample_weight=None, init="k-means||",
 
     X = as_dask_array(X)
     n_samples, n_features = X.shape
-    n_clusters = v.check_n_clusters(n_clusters, n_samples)
     if isinstance(init, str) and init == "k-means++":
         init = "k-means||"
-    init = v.check_init(init, n_clusters, n_features, X.dtype)
-    n_init = v.check_n_init(n_init, init)
-    if isinstance(init, np.ndarray) and n_init != 1:
-        warnings.warn(
-            f"Explicit initial center position passed: performing only one init "
-            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=2)
-        n_init = 1
-    max_iter = v.check_max_iter(max_iter)
-    tol = v.check_tol(tol)
-    v.check_algorithm(algorithm)
-    v.check_n_threads(n_threads)
+    n_clusters, init, n_init, max_iter, tol, _, _ = v.check_run_params(
+        n_samples, n_features, X.dtype, n_clusters=n_clusters, init=init,
+        n_init=n_init, max_iter=max_iter, tol=tol, algorithm=algorithm,
+        n_threads=n_threads)
     if refine is not None:
         raise ValueError(f"refine={refine!r} is not available for Dask data; "
                          f"use refine=None")
