@@ -93,6 +93,17 @@ def sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, out):
 
 
 @njit(inline="always")
+def chunk_sq_dists(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, use_blas, out):
+    """OUT out[r, j] = squared distance between row s0 + r of X and centre j
+    for the rows s0..s1: one gemm when use_blas, direct loops otherwise."""
+    if use_blas:
+        sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, out)
+    else:
+        for r in range(s1 - s0):
+            sq_dists_all(X, s0 + r, centers_t, out[r])
+
+
+@njit(inline="always")
 def argmin_first(values):
     """Index of the smallest value (the first one on ties)."""
     best = 0
@@ -253,11 +264,8 @@ def assign_two_dense(X, x_sq_norms, centers, starts, use_blas, labels,
         dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
         for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
             s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
-            if use_blas:
-                sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, dists)
-            else:
-                for r in range(s1 - s0):
-                    sq_dists_all(X, s0 + r, centers_t, dists[r])
+            chunk_sq_dists(X, s0, s1, x_sq_norms, centers_t, c_sq_norms,
+                           use_blas, dists)
             for r in range(s1 - s0):
                 best, first, second = two_smallest(dists[r])
                 labels[s0 + r] = best

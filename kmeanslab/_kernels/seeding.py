@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, row_sq_norms, sq_dists_all, sq_dists_blas
+from .common import CHUNK_ROWS, chunk_sq_dists, row_sq_norms
 
 
 @njit(parallel=True, cache=True)
@@ -31,11 +31,8 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
         dists = np.empty((CHUNK_ROWS, n_candidates), dtype=candidates.dtype)
         for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
             s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
-            if use_blas:
-                sq_dists_blas(X, s0, s1, x_sq_norms, cand_t, c_sq_norms, dists)
-            else:
-                for r in range(s1 - s0):
-                    sq_dists_all(X, s0 + r, cand_t, dists[r])
+            chunk_sq_dists(X, s0, s1, x_sq_norms, cand_t, c_sq_norms, use_blas,
+                           dists)
             for r in range(s1 - s0):
                 i = s0 + r
                 w = sample_weight[i]
