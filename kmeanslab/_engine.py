@@ -94,27 +94,40 @@ def _complete(pending, inertia, labels, record_labels):
 
 
 def _update_centers(backend, state, step, centers_old):
-    """New centres as the weighted means of their samples; empty clusters
-    are moved onto the samples farthest from their centres (as scikit-learn
-    does), taking those samples' weight away from their current clusters."""
+    """New centres: the weighted means of their samples, with empty clusters
+    moved onto samples far from their centres (as scikit-learn does).
+
+    A cluster is empty when it holds no sample of positive weight
+    (``step.counts``, which counts only those, is zero). Empty clusters are
+    moved onto the samples of positive weight farthest from their centres,
+    farthest first; a zero-weight sample is never chosen, since a centre on
+    it would weigh nothing and be empty again at the next step. Each moved
+    sample leaves its old cluster: its weight and row are taken out of that
+    cluster's sums and its count drops by one. A cluster whose last sample
+    of positive weight is moved away ("drained") keeps its previous centre:
+    it is empty at the next step and is relocated then. Emptiness is decided
+    by these integer counts, never by a difference of float weights, which
+    can leave a rounding residue (0.3 + 0.2 + 0.4 - 0.3 - 0.2 - 0.4 > 0).
+    When there are more empty clusters than samples of positive weight,
+    the clusters beyond that keep their centre.
+    """
     sums = np.array(step.sums, dtype=np.float64)
     weights = np.array(step.weights, dtype=np.float64)
-    empty = np.flatnonzero((np.asarray(step.counts) == 0) | (weights <= 0))
-    # There are never more relocations than samples to move centres onto;
-    # clusters beyond that keep their centre.
-    empty = empty[:backend.n_samples]
+    counts = np.array(step.counts, dtype=np.int64)
+    empty = np.flatnonzero(counts == 0)[:backend.n_positive]
     relocated_rows = []
     if empty.size:
         far = state.farthest(centers_old, empty.size)
         rows = backend.take_rows(far).astype(np.float64)
         row_weights = backend.weights_of(far).astype(np.float64)
-        old = state.labels[far]
+        old = np.asarray(state.labels[far])
         for cluster, row, w, o in zip(empty, rows, row_weights, old):
             sums[o] -= w * row
             weights[o] -= w
+            counts[o] -= 1
             relocated_rows.append((cluster, row))
     new_centers = np.array(centers_old, dtype=np.float64)
-    filled = weights > 0
+    filled = counts > 0
     new_centers[filled] = sums[filled] / weights[filled, None]
     for cluster, row in relocated_rows:
         new_centers[cluster] = row

@@ -142,7 +142,8 @@ def accumulate_dense(X, sample_weight, labels, ref, starts, sums, weights,
 
     IN X, sample_weight, labels, ref (k, d), starts. OUT sums (n_blocks, k, d):
     sum of w * (x - ref[c]); weights (n_blocks, k); sq_norms (n_blocks, k):
-    sum of w * ||x - ref[c]||^2; counts (n_blocks, k).
+    sum of w * ||x - ref[c]||^2; counts (n_blocks, k): rows of positive
+    weight.
     """
     n_blocks = starts.shape[0] - 1
     n_features = X.shape[1]
@@ -155,7 +156,7 @@ def accumulate_dense(X, sample_weight, labels, ref, starts, sums, weights,
             c = labels[i]
             w = sample_weight[i]
             weights[b, c] += w
-            counts[b, c] += 1
+            counts[b, c] += w > 0
             nrm = 0.0
             for f in range(n_features):
                 t = X[i, f] - ref[c, f]

@@ -44,8 +44,8 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
     <= the distance to every other centre.
     OUT delta_sums (n_blocks, k, d): sums of w * (x - ref[c]),
     delta_weights (n_blocks, k), delta_sq_norms (n_blocks, k): sums of
-    w * ||x - ref[c]||^2, delta_counts (n_blocks, k): the change of the
-    per-cluster statistics caused by rows that changed cluster;
+    w * ||x - ref[c]||^2, delta_counts (n_blocks, k) (rows of positive
+    weight only): the change of the per-cluster statistics caused by rows that changed cluster;
     n_changed (n_blocks,).
     """
     n_blocks = starts.shape[0] - 1
@@ -109,7 +109,7 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                     nrm += t * t
                     delta_sums[b, best, f] += w * t
                 delta_weights[b, best] += w
-                delta_counts[b, best] += 1
+                delta_counts[b, best] += w > 0
                 delta_sq_norms[b, best] += w * nrm
                 if a >= 0:
                     nrm = 0.0
@@ -118,7 +118,7 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                         nrm += t * t
                         delta_sums[b, a, f] -= w * t
                     delta_weights[b, a] -= w
-                    delta_counts[b, a] -= 1
+                    delta_counts[b, a] -= w > 0
                     delta_sq_norms[b, a] -= w * nrm
                 labels[i] = best
         n_changed[b] = changed

@@ -10,7 +10,9 @@ from .common import (CHUNK_ROWS, argmin_first, row_sq_norms, sq_dists_all,
 @njit(inline="always")
 def _add_row(X, i, w, c, b, sums, weights, counts):
     weights[b, c] += w
-    counts[b, c] += 1
+    # counts holds the samples of positive weight: a cluster is empty when it
+    # has none (a zero-weight sample cannot give it a mean).
+    counts[b, c] += w > 0
     for f in range(X.shape[1]):
         sums[b, c, f] += w * X[i, f]
 
@@ -22,8 +24,8 @@ def lloyd_step_dense(X, sample_weight, centers, starts, labels, sums, weights,
 
     IN X (n, d), sample_weight (n,), centers (k, d), starts (n_blocks + 1,).
     INOUT labels (n,): previous labels in, nearest centre out.
-    OUT sums (n_blocks, k, d), weights (n_blocks, k), counts (n_blocks, k),
-    n_changed (n_blocks,),
+    OUT sums (n_blocks, k, d), weights (n_blocks, k), counts (n_blocks, k):
+    samples of positive weight, n_changed (n_blocks,),
     inertia (n_blocks,): sum of w * squared distance to the given centres.
     """
     n_blocks = starts.shape[0] - 1

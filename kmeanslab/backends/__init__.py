@@ -39,7 +39,8 @@ class StepStats:
     weights : ndarray of shape (n_clusters,)
         Total sample weight per cluster.
     counts : ndarray of shape (n_clusters,)
-        Number of samples per cluster (decides which clusters are empty).
+        Number of samples of positive weight per cluster: a cluster with
+        none is empty (decided on these integers, never on float weights).
     n_changed : int
         Samples whose label changed in this step.
     inertia : float

@@ -27,6 +27,11 @@ class CPUBackend:
         self.sample_weight = sample_weight
         self.starts = common.block_starts(X.shape[0])
         self._x_sq_norms = None
+        self._x_sq_norms64 = None
+        positive = sample_weight > 0
+        self.n_positive = int(np.count_nonzero(positive))
+        # Rows that may receive an empty cluster's centre (None: all).
+        self.positive = None if self.n_positive == X.shape[0] else positive
 
     @property
     def n_samples(self):
@@ -50,6 +55,14 @@ class CPUBackend:
             self._x_sq_norms = np.einsum("ij,ij->i", self.X, self.X)
         return self._x_sq_norms
 
+    @property
+    def x_sq_norms64(self):
+        """Squared row norms accumulated in float64."""
+        if self._x_sq_norms64 is None:
+            self._x_sq_norms64 = np.einsum("ij,ij->i", self.X, self.X,
+                                           dtype=np.float64)
+        return self._x_sq_norms64
+
     def feature_variance_mean(self):
         return float(np.mean(np.var(self.X, axis=0)))
 
@@ -65,15 +78,21 @@ class CPUBackend:
     def candidate_sq_dists(self, candidates, closest_sq_dist, store=True):
         """For each candidate: min(closest_sq_dist, squared distance to it)
         for every sample (t, n) — or None when not ``store`` — and its
-        weighted sum (t,)."""
+        weighted sum (t,). float32 data with many features is measured in
+        float64 (see ``seeding._chunk_sq_dists_upcast``)."""
         candidates = np.ascontiguousarray(candidates, dtype=self.dtype)
         shape = (candidates.shape[0], self.n_samples) if store else (0, 0)
         out = np.empty(shape, dtype=self.dtype)
         pot = np.empty((self.n_blocks, candidates.shape[0]), dtype=np.float64)
         use_blas = self.n_features >= common.BLAS_MIN_FEATURES
-        norms = self.x_sq_norms if use_blas else self.sample_weight
+        upcast = use_blas and self.dtype == np.float32
+        if upcast:
+            norms = self.x_sq_norms64
+        else:
+            norms = self.x_sq_norms if use_blas else self.sample_weight
         seeding.candidate_sq_dists(self.X, self.sample_weight, norms, candidates,
-                                   closest_sq_dist, self.starts, use_blas, out, pot)
+                                   closest_sq_dist, self.starts, use_blas, upcast,
+                                   out, pot)
         return (out if store else None), pot.sum(axis=0)
 
     def assign(self, centers):
@@ -130,9 +149,14 @@ class _Run:
         self.labels = np.full(backend.n_samples, -1, dtype=np.int32)
 
     def farthest(self, centers, n):
-        """Indices of the n samples farthest from their assigned centres,
-        farthest first (ties broken by lower index)."""
+        """Indices of the n samples of positive weight farthest from their
+        assigned centres, farthest first (ties broken by lower index);
+        n <= n_positive."""
         sq = self.backend.sq_dist_to_assigned(centers, self.labels)
+        if self.backend.positive is not None:
+            # Zero-weight rows never receive a centre (callers ask for at
+            # most n_positive rows, so none of these -inf is chosen).
+            sq = np.where(self.backend.positive, sq, -np.inf)
         threshold = np.partition(sq, -n)[-n]
         top = np.flatnonzero(sq >= threshold)
         order = np.lexsort((top, -sq[top]))[:n]

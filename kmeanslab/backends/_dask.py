@@ -259,7 +259,8 @@ def _summary_task(blk, b):
         problem = (f"sample_weight must be non-negative, got minimum {w.min()!r}",
                    "fix the weights")
     out = dict(n=n, mean=np.zeros(d), m2=np.zeros(d), amax=0.0,
-               weight=float(w.sum(dtype=np.float64)), problem=problem, block=b)
+               weight=float(w.sum(dtype=np.float64)),
+               positive=int(np.count_nonzero(w > 0)), problem=problem, block=b)
     if n and problem is None:
         starts = common.block_starts(n)
         buf = np.empty((starts.shape[0] - 1, d), dtype=np.float64)
@@ -289,6 +290,7 @@ def _combine_summaries(*parts):
         out["n"] = n
         out["amax"] = max(out["amax"], p["amax"])
         out["weight"] += p["weight"]
+        out["positive"] += p["positive"]
         if out["problem"] is None:
             out["problem"], out["block"] = p["problem"], p["block"]
     return out
@@ -363,10 +365,12 @@ def _inertia_task(blk, labels, part, centers):
 
 def _farthest_task(blk, pair, centers, n, offset):
     """The block's n rows farthest from their assigned centres as (global
-    index, squared distance)."""
-    x, _ = _xw(blk, centers.dtype)
+    index, squared distance); rows of zero weight rank last (-inf), and the
+    caller asks for no more rows than there are of positive weight."""
+    x, w = _xw(blk, centers.dtype)
     sq = np.empty(x.shape[0], dtype=centers.dtype)
     _sq_to_assigned(x, centers, np.asarray(pair[0], dtype=np.int32), sq)
+    sq = np.where(w > 0, sq, -np.inf).astype(centers.dtype)
     top = _top(sq, n)
     return top + offset, sq[top]
 
@@ -672,6 +676,11 @@ class DaskBackend:
     def feature_variance_mean(self):
         return self.summary()["variance_mean"]
 
+    @property
+    def n_positive(self):
+        """Samples of positive weight (those an empty cluster may move to)."""
+        return self.summary()["positive"]
+
     def total_weight(self):
         return self.summary()["weight"]
 
@@ -758,8 +767,8 @@ class _LloydRun:
         return StepStats(sums, weights, counts, int(n_changed), float(inertia))
 
     def farthest(self, centers, n):
-        """Indices of the n samples farthest from their assigned centres,
-        farthest first (ties broken by lower index)."""
+        """Indices of the n samples of positive weight farthest from their
+        assigned centres, farthest first (ties broken by lower index)."""
         b = self.backend
         c = b._centers(centers)
         parts = [_call(_farthest_task, blk, p, c, n, int(off))
