@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/kmeanslab demo --out kmeanslab-demo --force
 
-## make test: the whole test suite
+## make test: the whole test suite. The scale tests (marker "slow") run at
+## their reduced size (the out-of-core test writes a 32 MB file; the default
+## is DEFAULT_SCALE in tests/unit/io/test_io_chunks.py); KMEANSLAB_SCALE=1
+## runs them at full size, e.g. `make test KMEANSLAB_SCALE=1` (a 300 MB file).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 

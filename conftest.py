@@ -4,4 +4,4 @@ an optional extra are skipped when it is not installed."""
 import importlib.util
 
 collect_ignore = ([] if importlib.util.find_spec("dask")
-                  else ["kmeanslab/backends/_dask.py", "kmeanslab/io_chunks.py"])
+                  else ["kmeanslab/backends/_dask.py", "kmeanslab/io/_chunks.py"])

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import _exists_error, atomic_write
+from .io import atomic_write
+from .io._write import exists_error
 
 __all__ = ["DemoResult", "run_demo", "DEMO_FILES"]
 
@@ -175,7 +176,7 @@ def run_demo(out_dir, *, lang="en", force=False, progress=True):
     if not force:
         for target in targets:
             if target.exists():
-                raise _exists_error(target)
+                raise exists_error(target)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     run = _DemoRun(out_dir, lang, force)

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import check_X
-from .io import _exists_error, write_bytes
+from .io import write_bytes
+from .io._write import exists_error
 
 __all__ = ["write_report"]
 
@@ -131,7 +132,7 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     """
     target = Path(path)
     if target.exists() and not force:
-        raise _exists_error(target)
+        raise exists_error(target)
     X = check_X(X)
     n_samples, n_features = X.shape
     iterations = _check_trace(trace, n_features, n_samples)

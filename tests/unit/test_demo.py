@@ -10,7 +10,6 @@ from PIL import Image
 from kmeanslab import KMeans
 from kmeanslab.datasets import choose_initial_centroids, make_demo_data
 from kmeanslab.demo import DEMO_FILES, DemoResult, run_demo
-from kmeanslab.io import atomic_write as _write_atomic
 
 # The walkthrough's printed numbers (sklearn.cluster.KMeans from the same start).
 SEED_INERTIA = {1: 20111.198, 2: 10854.941, 3: 8260.499, 10: 7836.466}
@@ -123,42 +122,3 @@ def test_bad_lang_and_missing_font_fail_before_writing(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install kmeanslab\[ja\]"):
         run_demo(tmp_path / "b", lang="ja", progress=False)
     assert not list(tmp_path.iterdir())
-
-
-def test_write_atomic_leaves_nothing_when_the_writer_fails(tmp_path):
-    def failing(tmp):
-        tmp.write_text("partial")
-        raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError, match="boom"):
-        _write_atomic(tmp_path / "out.csv", failing, force=False)
-    assert not list(tmp_path.iterdir())
-
-
-def test_write_atomic_keeps_the_suffix_for_the_writer(tmp_path):
-    seen = []
-    _write_atomic(tmp_path / "out.gif", lambda tmp: seen.append(tmp) or
-                  tmp.write_text("new"), force=False)
-    assert seen[0].suffix == ".gif" and seen[0].parent == tmp_path
-    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]
-
-
-def test_write_atomic_does_not_clobber_a_file_that_appears(tmp_path):
-    target = tmp_path / "out.csv"
-
-    def racing(tmp):
-        tmp.write_text("new")
-        target.write_text("theirs")
-
-    with pytest.raises(FileExistsError, match="--force"):
-        _write_atomic(target, racing, force=False)
-    assert target.read_text() == "theirs"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
-
-
-def test_write_atomic_with_force_replaces(tmp_path):
-    target = tmp_path / "out.csv"
-    target.write_text("old")
-    _write_atomic(target, lambda tmp: tmp.write_text("new"), force=True)
-    assert target.read_text() == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]

@@ -1,45 +1,27 @@
-"""Reading data tables into arrays and writing result tables safely.
+"""Reading a data file into the float matrix k-means needs.
 
-:func:`read_table` turns a CSV file, a Parquet file (or a directory of them)
-or a ``.npy`` array into the float matrix k-means needs, with the column
-names, and refuses anything it cannot use with a one-line
-:class:`DataFileError` that names the file and the problem (the line of a
-ragged row, the column holding text or NaN).
-
-:func:`atomic_write`, :func:`write_bytes` and :func:`write_table` write a
-temporary file next to the target and move it into place, so an interrupted
-or failing writer never leaves a truncated file; they refuse to replace an
-existing file unless ``force`` is given. :func:`check_outputs` makes the
-same refusal for a whole set of paths before any work starts.
+:func:`read_table` turns a CSV file (delimiter and header row sniffed), a
+Parquet file or a directory of them, or a ``.npy`` array into a
+C-contiguous float matrix with its column names, and refuses anything it
+cannot use with a one-line :class:`DataFileError` that names the file and
+the problem (the line of a ragged row, the column holding text or NaN).
+:func:`default_column_names` gives the names used when a source has none.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
 
-__all__ = [
-    "DataFileError",
-    "TABLE_SUFFIXES",
-    "atomic_write",
-    "check_outputs",
-    "read_table",
-    "write_bytes",
-    "write_table",
-]
+__all__ = ["DataFileError", "default_column_names", "read_table"]
 
 # File name endings read by read_table (a directory is read as Parquet).
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _NPY_SUFFIXES = (".npy",)
 _NPY_MAGIC = b"\x93NUMPY"
-# Endings write_table can write.
-TABLE_SUFFIXES = (".csv", ".parquet")
 
 # Delimiters tried by the CSV sniffer, in order of preference on ties; None
 # stands for runs of whitespace.
@@ -65,10 +47,6 @@ def _first_line(exc):
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
-
-# --------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------
 
 def read_table(path, *, columns=None):
     """Read a numeric table from a CSV, Parquet or ``.npy`` file.
@@ -210,7 +188,18 @@ def _as_position(token):
         return None
 
 
-def _default_names(n_columns):
+def default_column_names(n_columns):
+    """Names of the columns of a table that has none: ``x0``, ``x1``, ...
+
+    Parameters
+    ----------
+    n_columns : int
+        Number of columns.
+
+    Returns
+    -------
+    list of str
+    """
     return [f"x{i}" for i in range(n_columns)]
 
 
@@ -262,7 +251,7 @@ def _read_npy(path, columns):
         raise _error(path, "has no rows")
     if array.shape[1] == 0:
         raise _error(path, "has no columns")
-    names = _default_names(array.shape[1])
+    names = default_column_names(array.shape[1])
     positions = _select(path, names, columns)
     if array.dtype.kind != "f" or array.dtype.itemsize > 8:
         array = array.astype(np.float64)
@@ -437,7 +426,7 @@ def _read_text(path, columns):
     if frame.shape[0] == 0:
         raise _error(path, "has a header line but no data rows")
     names = ([name or f"x{i}" for i, name in enumerate(header)] if has_header
-             else _default_names(frame.shape[1]))
+             else default_column_names(frame.shape[1]))
     positions = _select(path, names, columns)
     line_of_row = _line_of_row(path, has_header)
     arrays = []
@@ -462,184 +451,3 @@ def _ragged_error(path, ragged, n_fields):
     number, count = ragged
     return _error(path, f"line {number} has {count} field(s) where the first row "
                         f"has {n_fields} (ragged rows)")
-
-
-# --------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------
-
-def _exists_error(path):
-    # Not FileExistsError(errno, message, path): str() would then read
-    # "[Errno 17] ...", which the CLI prints as its one-line error.
-    return FileExistsError(f"{path} already exists; pass force=True (--force on "
-                           f"the command line) to overwrite it")
-
-
-def check_outputs(paths, *, force=False):
-    """Refuse, before any work, to write where a file already exists.
-
-    Parameters
-    ----------
-    paths : iterable of str or path-like
-        Every file a command is going to write.
-    force : bool, default=False
-        Allow replacing existing files (directories are never replaced).
-
-    Raises
-    ------
-    FileExistsError
-        If ``force`` is False and one of the paths exists (the message names
-        it, and how many others exist too), or a path is a directory.
-    """
-    paths = [Path(p) for p in paths]
-    directories = [p for p in paths if p.is_dir()]
-    if directories:
-        raise FileExistsError(f"{directories[0]} is a directory; cannot write a "
-                              f"file there")
-    if force:
-        return
-    existing = [p for p in paths if p.exists()]
-    if existing:
-        more = len(existing) - 1
-        error = _exists_error(existing[0])
-        if more:
-            error = FileExistsError(f"{existing[0]} (and {more} other output "
-                                    f"file(s)) already exist; pass force=True "
-                                    f"(--force on the command line) to overwrite")
-        raise error
-
-
-def atomic_write(path, write, *, force=False):
-    """Write a file through a temporary file in the same directory.
-
-    ``write(tmp)`` is called with a path next to ``path`` (same directory,
-    so the final move stays on one file system; same suffix, since writers
-    such as matplotlib pick the format from it). When it returns, the file
-    is flushed to disk and moved into place; when it raises, the temporary
-    file is removed and ``path`` is untouched.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file to write. Its directory must exist.
-    write : callable
-        ``write(tmp_path)`` writes the whole file to ``tmp_path``.
-    force : bool, default=False
-        Replace ``path`` if it exists. Without it the move refuses to replace
-        a file, even one that appeared while ``write`` ran.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    FileExistsError
-        If ``force`` is False and ``path`` exists (the message names the file
-        and ``--force``).
-    """
-    path = Path(path)
-    if not force and path.exists():
-        raise _exists_error(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
-    # Created here so no other writer can take the name; write() replaces it.
-    tmp.open("xb").close()
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as stream:
-            os.fsync(stream.fileno())
-        if force:
-            os.replace(tmp, path)
-        else:
-            _publish_no_clobber(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path
-
-
-def _publish_no_clobber(tmp, path):
-    try:
-        # A hard link fails when the target exists, so a file created by
-        # someone else while we were writing is never replaced.
-        os.link(tmp, path)
-    except FileExistsError:
-        raise _exists_error(path) from None
-    except OSError:
-        # File systems without hard links: check, then replace.
-        if path.exists():
-            raise _exists_error(path) from None
-        os.replace(tmp, path)
-
-
-def write_bytes(path, data, *, force=False):
-    """Write ``data`` (bytes) to ``path`` atomically; see :func:`atomic_write`.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), force=force)
-
-
-def write_table(path, frame_or_array, *, force=False):
-    """Write a table to ``.csv`` or ``.parquet`` atomically.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Output file; its suffix (".csv" or ".parquet") picks the format.
-    frame_or_array : pandas.DataFrame or array-like of shape (n_rows, n_columns)
-        The table; an array gets columns ``x0``, ``x1``, .... The index of
-        a DataFrame is not written (reset it first to keep it).
-    force : bool, default=False
-        Replace ``path`` if it exists.
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    ValueError
-        If the suffix is not ".csv" or ".parquet".
-    FileExistsError
-        If ``force`` is False and ``path`` exists.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> import numpy as np
-    >>> from kmeanslab.io import read_table, write_table
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = write_table(pathlib.Path(tmp) / "t.csv", np.eye(2))
-    ...     print(path.read_text())
-    x0,x1
-    1.0,0.0
-    0.0,1.0
-    <BLANKLINE>
-    """
-    import pandas as pd
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise ValueError(f"path must end in one of {TABLE_SUFFIXES}, got {str(path)!r}")
-    if isinstance(frame_or_array, pd.DataFrame):
-        frame = frame_or_array
-    else:
-        array = np.asarray(frame_or_array)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        if array.ndim != 2:
-            raise ValueError(f"frame_or_array must be a DataFrame or a 2-D array, "
-                             f"got shape {array.shape}")
-        frame = pd.DataFrame(array, columns=_default_names(array.shape[1]))
-    if suffix == ".csv":
-        def write(tmp):
-            frame.to_csv(tmp, index=False)
-    else:
-        def write(tmp):
-            frame.to_parquet(tmp, index=False, engine="pyarrow")
-    return atomic_write(path, write, force=force)

@@ -1,5 +1,6 @@
-"""open_chunked: lazy row blocks of .npy and Parquet data, and an
-out-of-core fit whose memory stays well below the size of its data."""
+"""Tests for kmeanslab.io._chunks: open_chunked's lazy row blocks of .npy and
+Parquet data, and an out-of-core fit whose memory stays well below the size
+of its data."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("dask")
-from kmeanslab.io_chunks import open_chunked  # noqa: E402
+from kmeanslab.io import open_chunked  # noqa: E402
 
 
 @pytest.fixture
@@ -40,9 +41,9 @@ def test_npy_dtypes(tmp_path, data):
 
 
 def test_default_chunk_rows_follow_bytes(tmp_path, data, monkeypatch):
-    from kmeanslab import io_chunks
+    from kmeanslab.io import _chunks
 
-    monkeypatch.setattr(io_chunks, "DEFAULT_CHUNK_BYTES", 24 * 100)
+    monkeypatch.setattr(_chunks, "DEFAULT_CHUNK_BYTES", 24 * 100)
     np.save(tmp_path / "x.npy", data)
     assert open_chunked(tmp_path / "x.npy").chunks[0] == (100,) * 10
 
@@ -63,6 +64,13 @@ def test_parquet_directory(tmp_path, data):
     f32 = frame.astype("float32")
     f32.to_parquet(tmp_path / "f32.parquet")
     assert open_chunked(tmp_path / "f32.parquet").dtype == np.float32
+
+
+def test_old_import_path_is_the_same_function():
+    from kmeanslab import io_chunks
+
+    assert io_chunks.open_chunked is open_chunked
+    assert io_chunks.DEFAULT_CHUNK_BYTES == 16 * 2**20
 
 
 def test_errors(tmp_path, data):
@@ -89,12 +97,27 @@ def test_errors(tmp_path, data):
 
 # --- Out of core -------------------------------------------------------------
 
+# The out-of-core fit reads a file of FULL_BYTES * KMEANSLAB_SCALE bytes, never
+# under MIN_BYTES, below which the fixed costs of a fit (a few MB) are no longer
+# small next to the data. Without KMEANSLAB_SCALE the scale is DEFAULT_SCALE,
+# which gives the MIN_BYTES file, so `pytest` and `make test` write no
+# hundred-megabyte file; KMEANSLAB_SCALE=1 runs the test at full size.
+FULL_BYTES = 300e6
+MIN_BYTES = 32e6
+DEFAULT_SCALE = 0.1
+
+
+def _out_of_core_bytes():
+    scale = float(os.environ.get("KMEANSLAB_SCALE", DEFAULT_SCALE))
+    return int(max(FULL_BYTES * scale, MIN_BYTES))
+
+
 # Runs in a fresh process so its peak resident memory measures the fit alone.
 _FIT_SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np
     import psutil, dask
-    from kmeanslab.io_chunks import open_chunked
+    from kmeanslab.io import open_chunked
     from kmeanslab.backends._dask import fit_dask
 
     def _peak_rss():
@@ -133,11 +156,8 @@ def test_out_of_core_fit_memory(tmp_path):
     pytest.importorskip("psutil")
     from kmeanslab import kmeans
 
-    # About 300 MB at KMEANSLAB_SCALE=1; never under 32 MB, below which the
-    # fixed costs of a fit (a few MB) are no longer small next to the data.
-    scale = float(os.environ.get("KMEANSLAB_SCALE", "1"))
     n_features, n_clusters = 8, 5
-    n_samples = int(max(300e6 * scale, 32e6)) // (8 * n_features)
+    n_samples = _out_of_core_bytes() // (8 * n_features)
     file_bytes = n_samples * n_features * 8
     path = tmp_path / "x.npy"
     # Written block by block through a memmap so this process stays small too.

@@ -1,13 +1,10 @@
-"""Tests for kmeanslab.io: reading tables, refusing bad files, atomic writes."""
-
-import os
+"""Tests for kmeanslab.io._read: reading tables and refusing bad files."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kmeanslab.io import (DataFileError, atomic_write, check_outputs, read_table,
-                          write_bytes, write_table)
+from kmeanslab.io import DataFileError, read_table
 
 EXPECTED = np.array([[1.0, 2.5, -3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.5]])
 
@@ -176,86 +173,3 @@ def test_bad_column_selection(tmp_path, columns, fragment):
     path = _write(tmp_path, "data.csv", "a,b\n1,2\n")
     with pytest.raises(DataFileError, match=fragment):
         read_table(path, columns=columns)
-
-
-def test_write_table_round_trips(tmp_path):
-    frame = pd.DataFrame({"label": [0, 1], "distance": [0.5, 1.25]})
-    for suffix in (".csv", ".parquet"):
-        path = write_table(tmp_path / f"t{suffix}", frame)
-        X, names = read_table(path)
-        assert names == ["label", "distance"]
-        np.testing.assert_array_equal(X, frame.to_numpy(dtype=float))
-    write_table(tmp_path / "array.csv", np.eye(2))
-    assert (tmp_path / "array.csv").read_text().splitlines()[0] == "x0,x1"
-    with pytest.raises(ValueError, match="must end in one of"):
-        write_table(tmp_path / "t.xlsx", frame)
-
-
-def test_writes_refuse_to_overwrite_without_force(tmp_path):
-    path = tmp_path / "out.csv"
-    path.write_text("old")
-    for write in (lambda force: write_table(path, np.eye(2), force=force),
-                  lambda force: write_bytes(path, b"new", force=force)):
-        with pytest.raises(FileExistsError) as info:
-            write(False)
-        assert str(path) in str(info.value) and "--force" in str(info.value)
-        assert path.read_text() == "old"
-    write_bytes(path, b"new", force=True)
-    assert path.read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-
-
-class _Interrupted(Exception):
-    pass
-
-
-@pytest.mark.parametrize("existing", [False, True], ids=["new", "replace"])
-def test_failing_writer_leaves_no_partial_file(tmp_path, existing):
-    path = tmp_path / "out.bin"
-    if existing:
-        path.write_bytes(b"complete old file")
-
-    def write(tmp):
-        with open(tmp, "wb") as stream:
-            stream.write(b"half of the ")
-            raise _Interrupted
-
-    with pytest.raises(_Interrupted):
-        atomic_write(path, write, force=True)
-    if existing:
-        assert path.read_bytes() == b"complete old file"
-    else:
-        assert not path.exists()
-    assert [p.name for p in tmp_path.iterdir()] == (["out.bin"] if existing else [])
-
-
-def test_write_table_interrupted_midway_leaves_nothing(tmp_path, monkeypatch):
-    def half_written(self, path, **kwargs):
-        with open(path, "w") as stream:
-            stream.write("label,dist")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half_written)
-    with pytest.raises(KeyboardInterrupt):
-        write_table(tmp_path / "labels.csv", pd.DataFrame({"label": [0, 1]}))
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_atomic_write_keeps_the_suffix_for_format_detection(tmp_path):
-    seen = []
-    atomic_write(tmp_path / "figure.png", lambda tmp: (seen.append(tmp),
-                                                      tmp.write_bytes(b"png")))
-    assert seen[0].suffix == ".png" and seen[0].parent == tmp_path
-    assert not seen[0].exists()
-
-
-def test_check_outputs(tmp_path):
-    present = tmp_path / "b.csv"
-    present.write_text("x")
-    check_outputs([tmp_path / "a.csv"])
-    with pytest.raises(FileExistsError, match="b.csv already exists.*--force"):
-        check_outputs([tmp_path / "a.csv", present])
-    check_outputs([present], force=True)
-    with pytest.raises(FileExistsError, match="is a directory"):
-        check_outputs([tmp_path], force=True)
-    assert os.listdir(tmp_path) == ["b.csv"]

@@ -1,0 +1,34 @@
+"""Reading data files and writing result files.
+
+Modules
+-------
+_read
+    :func:`read_table`: a CSV (delimiter and header sniffed), Parquet (file
+    or folder) or ``.npy`` file as a float matrix, with one-line
+    :class:`DataFileError` messages for what cannot be used.
+_write
+    :func:`atomic_write`, :func:`write_bytes`, :func:`write_table`: write
+    through a temporary file, never leave a partial file, never replace an
+    existing one without ``force``; :func:`check_outputs` refuses a set of
+    paths up front.
+_chunks
+    :func:`open_chunked`: a ``.npy`` file or Parquet data as a lazy,
+    row-chunked dask array for out-of-core fits (needs the ``dask`` extra
+    when called, not when imported).
+"""
+
+from ._chunks import DEFAULT_CHUNK_BYTES, open_chunked
+from ._read import DataFileError, read_table
+from ._write import TABLE_SUFFIXES, atomic_write, check_outputs, write_bytes, write_table
+
+__all__ = [
+    "DEFAULT_CHUNK_BYTES",
+    "DataFileError",
+    "TABLE_SUFFIXES",
+    "atomic_write",
+    "check_outputs",
+    "open_chunked",
+    "read_table",
+    "write_bytes",
+    "write_table",
+]
