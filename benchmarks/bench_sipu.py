@@ -22,7 +22,7 @@ SSE any method reached on that set and n_clusters in this run.
     python benchmarks/bench_sipu.py --only birch1 --only birch2 --seeds 5
     python benchmarks/bench_sipu.py --intrusion      # also Intrusion (494k x 35)
 
-The data come from ``kmeanslab.benchdata`` (``$KMEANSLAB_DATA`` or
+The data come from ``kmeanslab.datasets`` (``$KMEANSLAB_DATA`` or
 ../shared/data). Each method gets ``--threads`` threads (numba for
 kmeanslab, OpenMP for scikit-learn and bkmeans); the default, 1, keeps the
 comparison about the algorithms: on a busy 2-core machine idle OpenMP
@@ -48,7 +48,7 @@ from threadpoolctl import threadpool_limits
 
 import kmeanslab
 from kmeanslab import KMeans
-from kmeanslab.benchdata import BKM_SETS, SIPU_SETS, load_bkm, load_sipu
+from kmeanslab.datasets import BKM_SETS, SIPU_SETS, load_bkm, load_sipu
 from kmeanslab.metrics import centroid_index
 
 try:

@@ -17,8 +17,8 @@ from sklearn.datasets import make_blobs
 import kmeanslab
 from kmeanslab import KMeans, kmeans
 from kmeanslab._kernels.common import block_starts
-from kmeanslab.benchdata import load_sipu
 from kmeanslab.breathing import DEFAULT_M, MoveRecord
+from kmeanslab.datasets import load_sipu
 from kmeanslab.metrics import centroid_index
 
 pytestmark = pytest.mark.filterwarnings(

@@ -1,4 +1,4 @@
-"""The demo data set and the deterministic initial centres of the walkthrough.
+"""The walkthrough's data set and its deterministic initial centres.
 
 The walkthrough (``kmeanslab demo``) clusters 1,000 two-dimensional samples
 drawn from eight Gaussian blobs and starts k-means from the first points

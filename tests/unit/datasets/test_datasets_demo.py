@@ -1,4 +1,4 @@
-"""Tests for kmeanslab.datasets: the walkthrough's data and initial centres."""
+"""Tests for kmeanslab.datasets._demo: the walkthrough's data and initial centres."""
 
 import numpy as np
 import pytest
