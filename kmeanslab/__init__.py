@@ -12,6 +12,12 @@ ConvergenceTrace, KMeansResult
     What a fit records and returns.
 thread_limit
     Context manager for the kernels' thread count.
+choose_k, find_knee
+    Compare fits over a range of k and recommend one; the Kneedle knee of a
+    curve (from :mod:`kmeanslab.selection`).
+silhouette_score, centroid_index
+    Cluster quality and the distance between two sets of centres (from
+    :mod:`kmeanslab.metrics`).
 
 Names are imported on first use, so ``import kmeanslab`` (and the CLI's
 ``--help``) does not load numba, scikit-learn or pandas.
@@ -28,6 +34,10 @@ _LAZY = {
     "kmeans": ".core",
     "kmeans_plusplus": ".init",
     "thread_limit": "._threads",
+    "centroid_index": ".metrics",
+    "silhouette_score": ".metrics",
+    "choose_k": ".selection",
+    "find_knee": ".selection",
 }
 
 __all__ = sorted(_LAZY)

@@ -156,6 +156,16 @@ def check_n_threads(n_threads):
     return int(n_threads)
 
 
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int, refusing non-integers (and bools) and values
+    below ``minimum``; ``name`` is the parameter named in the message."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_run_params(n_samples, n_features, dtype, *, n_clusters, init, n_init,
                      max_iter, tol, algorithm, n_threads):
     """The parameter rules every fit shares, whatever backend holds X.

@@ -11,11 +11,12 @@ from .options import (CommandError, columns_option, data_argument, echo_warnings
                       random_state_option, report_option, report_writer,
                       standardize_option, table_format_option, user_errors)
 
-# Kept in step with kmeanslab.selection.CRITERIA and SILHOUETTE_METHODS
-# (checked by the CLI tests); importing selection here would slow down
-# ``kmeanslab --help``.
+# Kept in step with kmeanslab.selection.CRITERIA, CRITERION_ALIASES and
+# SILHOUETTE_METHODS (checked by the CLI tests); importing selection here
+# would slow down ``kmeanslab --help``.
 CRITERIA = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin",
             "gap", "stability")
+CRITERION_ALIASES = {"elbow": "inertia"}
 SILHOUETTE_METHODS = ("exact", "sampled", "simplified")
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
@@ -45,15 +46,17 @@ def parse_k_range(text):
 
 
 def parse_criteria(text):
-    """``"inertia,silhouette"`` -> tuple of criterion names ("all": every
-    criterion; dashes may stand for underscores)."""
+    """``"elbow,silhouette"`` -> tuple of criterion names ("all": every
+    criterion; dashes may stand for underscores; "elbow" is "inertia")."""
     if text.strip() == "all":
         return CRITERIA
     names = tuple(name.strip().replace("-", "_") for name in text.split(","))
+    names = tuple(CRITERION_ALIASES.get(name, name) for name in names)
     unknown = [name for name in names if name not in CRITERIA]
     if unknown:
         raise CommandError(f"--criteria: unknown criterion {unknown[0]!r}; choose "
-                           f"from {', '.join(CRITERIA)} (or 'all')")
+                           f"from elbow (or inertia), {', '.join(CRITERIA[1:])} "
+                           f"(or 'all')")
     return names
 
 
@@ -65,7 +68,8 @@ def parse_criteria(text):
                    "like 2,4,8.")
 @click.option("--criteria", "criteria_text", default="all", show_default=True,
               metavar="NAMES",
-              help="Comma-separated criteria: " + ", ".join(CRITERIA)
+              help="Comma-separated criteria: elbow (or inertia), "
+                   + ", ".join(CRITERIA[1:])
                    + "; 'all' for every one (gap and stability fit many extra "
                      "models).")
 @click.option("--silhouette", type=click.Choice(SILHOUETTE_METHODS),

@@ -47,6 +47,15 @@ def assert_one_line_error(result, *fragments):
 def test_constants_match_the_library():
     assert choose_k_module.CRITERIA == selection.CRITERIA
     assert choose_k_module.SILHOUETTE_METHODS == selection.SILHOUETTE_METHODS
+    assert choose_k_module.CRITERION_ALIASES == selection.CRITERION_ALIASES
+
+
+@pytest.mark.parametrize("text, names", [
+    ("elbow,silhouette", ("inertia", "silhouette")),
+    ("inertia, calinski-harabasz", ("inertia", "calinski_harabasz")),
+    ("all", selection.CRITERIA)], ids=["elbow", "inertia", "all"])
+def test_parse_criteria(text, names):
+    assert choose_k_module.parse_criteria(text) == names
 
 
 @pytest.mark.parametrize("text, ks", [
