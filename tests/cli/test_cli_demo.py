@@ -5,9 +5,7 @@ import sys
 import warnings
 
 import pytest
-from click.testing import CliRunner
 
-from kmeanslab.cli.main import cli
 from kmeanslab.demo import DEMO_FILES
 
 SEED_LINES = [
@@ -20,9 +18,9 @@ SEED_LINES = [
 
 
 @pytest.fixture(scope="module")
-def english_run(tmp_path_factory):
+def english_run(tmp_path_factory, invoke):
     out_dir = tmp_path_factory.mktemp("cli") / "demo-out"
-    result = CliRunner().invoke(cli, ["demo", "--out", str(out_dir)])
+    result = invoke("demo", "--out", out_dir)
     return out_dir, result
 
 
@@ -50,64 +48,55 @@ def test_demo_shows_progress_on_stderr(english_run):
     assert "kmeanslab demo" in english_run[1].stderr
 
 
-def test_demo_refuses_to_overwrite_without_force(english_run):
+def test_demo_refuses_to_overwrite_without_force(english_run, invoke,
+                                                 assert_one_line_error):
     out_dir, _ = english_run
     before = {name: (out_dir / name).read_bytes() for name in DEMO_FILES}
-    result = CliRunner().invoke(cli, ["demo", "--out", str(out_dir)])
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1
-    assert message.startswith("Error: ") and "--force" in message
-    assert "01_initial.png" in message
-    assert "Traceback" not in result.output
+    result = invoke("demo", "--out", out_dir)
+    assert_one_line_error(result, "--force", "01_initial.png")
     assert {name: (out_dir / name).read_bytes() for name in DEMO_FILES} == before
 
 
-def test_demo_force_quiet_overwrites_and_prints_only_paths(english_run):
+def test_demo_force_quiet_overwrites_and_prints_only_paths(english_run, invoke):
     out_dir, _ = english_run
     stale = out_dir / "assignments.csv"
     stale.write_text("stale")
-    result = CliRunner().invoke(
-        cli, ["demo", "--out", str(out_dir), "--force", "--quiet"])
+    result = invoke("demo", "--out", out_dir, "--force", "--quiet")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [str(out_dir / n) for n in DEMO_FILES]
     assert result.stderr == ""
     assert stale.read_text().startswith("iteration,inertia")
 
 
-def test_demo_in_japanese_has_no_missing_glyphs(tmp_path):
+def test_demo_in_japanese_has_no_missing_glyphs(tmp_path, invoke):
     with warnings.catch_warnings():
         # A glyph missing from the font is a UserWarning: make it fail.
         warnings.simplefilter("error")
-        result = CliRunner().invoke(
-            cli, ["demo", "--out", str(tmp_path), "--lang", "ja", "--quiet"])
+        result = invoke("demo", "--out", tmp_path, "--lang", "ja", "--quiet")
     assert result.exception is None, result.output
     assert result.exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(DEMO_FILES)
 
 
-def test_demo_without_the_font_extra_fails_cleanly(tmp_path, monkeypatch):
+def test_demo_without_the_font_extra_fails_cleanly(tmp_path, monkeypatch, invoke):
     monkeypatch.setitem(sys.modules, "matplotlib_fontja", None)
-    result = CliRunner().invoke(
-        cli, ["demo", "--out", str(tmp_path / "out"), "--lang", "ja"])
+    result = invoke("demo", "--out", tmp_path / "out", "--lang", "ja")
     assert result.exit_code == 2
     assert "pip install kmeanslab[ja]" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 
-def test_demo_rejects_an_unknown_language(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path),
-                                      "--lang", "fr"])
+def test_demo_rejects_an_unknown_language(tmp_path, invoke):
+    result = invoke("demo", "--out", tmp_path, "--lang", "fr")
     assert result.exit_code == 2
     assert "'fr' is not one of 'en', 'ja'" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["demo", "--help"], ["-h"]],
                          ids=["group", "demo", "short"])
-def test_help(args):
-    result = CliRunner().invoke(cli, args)
+def test_help(args, invoke):
+    result = invoke(*args)
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
     if args[0] == "demo":
@@ -118,8 +107,8 @@ def test_help(args):
         assert "demo" in result.stdout
 
 
-def test_version():
-    result = CliRunner().invoke(cli, ["--version"])
+def test_version(invoke):
+    result = invoke("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == "kmeanslab, version 0.1.0"
 
@@ -146,18 +135,12 @@ def test_cli_languages_match_plotting():
     assert options.LANGUAGES == plotting.LANGUAGES
 
 
-def test_demo_report_is_written(tmp_path):
-    from click.testing import CliRunner
-
-    from kmeanslab.cli.main import cli
-
+def test_demo_report_is_written(tmp_path, invoke):
     report = tmp_path / "demo.html"
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out"),
-                                      "--report", str(report), "--quiet"])
+    result = invoke("demo", "--out", tmp_path / "out", "--report", report, "--quiet")
     assert result.exit_code == 0, result.output
     page = report.read_text()
     assert 'id="recommended-k"' in page and 'id="iteration-slider"' in page
     assert str(report) in result.output.splitlines()
-    again = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out2"),
-                                     "--report", str(report), "--quiet"])
+    again = invoke("demo", "--out", tmp_path / "out2", "--report", report, "--quiet")
     assert again.exit_code == 2 and "--force" in again.output

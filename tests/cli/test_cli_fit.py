@@ -1,15 +1,14 @@
 """Tests for ``kmeanslab fit`` (click CliRunner on small files in tmp_path)."""
 
+import functools
 import importlib.util
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from sklearn.datasets import make_blobs
 
 from kmeanslab.cli import fit as fit_module
-from kmeanslab.cli.main import cli
 
 TABLES = ["labels.csv", "centers.csv", "trace.csv", "moves.csv"]  # breathing by default
 FIGURES = ["clusters.png", "trace.png", "silhouette.png"]
@@ -27,25 +26,14 @@ def blob_frame():
 
 
 @pytest.fixture
-def blob_csv(tmp_path, blob_frame):
-    path = tmp_path / "blobs.csv"
-    blob_frame.to_csv(path, index=False)
-    return path
+def blob_csv(data_file, blob_frame):
+    return data_file("blobs.csv", blob_frame)
 
 
-def run(*args):
-    return CliRunner().invoke(cli, ["fit", *map(str, args)])
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    assert result.stdout == ""
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1, message
-    assert message.startswith("Error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in message
+@pytest.fixture
+def run(invoke):
+    """``kmeanslab fit ARGS...``; see ``invoke`` in conftest.py."""
+    return functools.partial(invoke, "fit")
 
 
 def test_init_names_match_the_library():
@@ -54,7 +42,7 @@ def test_init_names_match_the_library():
     assert fit_module.INIT_NAMES == INIT_NAMES
 
 
-def test_fit_writes_tables_and_figures(tmp_path, blob_csv, blob_frame):
+def test_fit_writes_tables_and_figures(tmp_path, blob_csv, blob_frame, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 3, "--columns", "x,y", "--random-state", 0,
                  "--out", out)
@@ -76,8 +64,8 @@ def test_fit_writes_tables_and_figures(tmp_path, blob_csv, blob_frame):
     assert "kmeanslab fit" in result.stderr  # the progress bar
 
 
-def test_standardize_reports_centres_in_original_units(tmp_path, blob_csv,
-                                                       blob_frame):
+def test_standardize_reports_centres_in_original_units(tmp_path, blob_csv, blob_frame,
+                                                       run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 3, "--columns", "0,1", "--standardize",
                  "--random-state", 0, "--out", out, "--quiet")
@@ -93,17 +81,14 @@ def test_standardize_reports_centres_in_original_units(tmp_path, blob_csv,
 
 
 @pytest.mark.parametrize("source", ["csv-no-header", "parquet", "npy"])
-def test_input_formats(tmp_path, blob_frame, source):
+def test_input_formats(tmp_path, blob_frame, source, run, data_file):
     values = blob_frame[["x", "y"]].to_numpy()
     if source == "csv-no-header":
-        path = tmp_path / "blobs.csv"
-        np.savetxt(path, values, delimiter=",")
+        path = data_file("blobs.csv", values)
     elif source == "parquet":
-        path = tmp_path / "blobs.parquet"
-        blob_frame.to_parquet(path)
+        path = data_file("blobs.parquet", blob_frame)
     else:
-        path = tmp_path / "blobs.npy"
-        np.save(path, values)
+        path = data_file("blobs.npy", values)
     out = tmp_path / "out"
     args = ["--columns", "x,y"] if source == "parquet" else []
     result = run(path, "--k", 3, "--random-state", 0, "--out", out,
@@ -115,7 +100,7 @@ def test_input_formats(tmp_path, blob_frame, source):
     assert len(pd.read_parquet(out / "labels.parquet")) == 150
 
 
-def test_quiet_prints_only_the_files(tmp_path, blob_csv):
+def test_quiet_prints_only_the_files(tmp_path, blob_csv, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 2, "--columns", "x,y", "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
@@ -123,7 +108,7 @@ def test_quiet_prints_only_the_files(tmp_path, blob_csv):
     assert result.stderr == ""
 
 
-def test_no_overwrite_without_force(tmp_path, blob_csv):
+def test_no_overwrite_without_force(tmp_path, blob_csv, run, assert_one_line_error):
     out = tmp_path / "out"
     assert run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out,
                "-q").exit_code == 0
@@ -144,10 +129,9 @@ def test_no_overwrite_without_force(tmp_path, blob_csv):
     ("ragged.csv", "1,2\n3,4\n5,6,7\n", "line 3 has 3 field"),
     ("empty.csv", "", "is empty"),
 ], ids=["missing", "text-column", "ragged", "empty"])
-def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment):
-    path = tmp_path / name
-    if content is not None:
-        path.write_text(content)
+def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment, run,
+                                      assert_one_line_error, data_file):
+    path = data_file(name, content)
     out = tmp_path / "out"
     result = run(path, "--k", 2, "--out", out)
     assert_one_line_error(result, str(path), fragment)
@@ -164,15 +148,15 @@ def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment):
     (["--columns", "x,nope"], "no column 'nope'"),
 ], ids=["k-zero", "k-not-int", "seed", "k-too-large", "n-init", "tol",
         "unknown-column"])
-def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment):
+def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment, run,
+                                         assert_one_line_error):
     result = run(blob_csv, "--columns", "x,y", *args, "--out", tmp_path / "out")
     assert_one_line_error(result, fragment)
 
 
-def test_more_features_plot_principal_components_and_refine(tmp_path):
+def test_more_features_plot_principal_components_and_refine(tmp_path, run, data_file):
     X, _ = make_blobs(n_samples=120, centers=3, n_features=4, random_state=0)
-    path = tmp_path / "four.npy"
-    np.save(path, X)
+    path = data_file("four.npy", X)
     out = tmp_path / "out"
     result = run(path, "--k", 3, "--refine", "breathing", "--random-state", 1,
                  "--out", out, "--quiet")
@@ -180,7 +164,7 @@ def test_more_features_plot_principal_components_and_refine(tmp_path):
     assert (out / "moves.csv").exists() and (out / "clusters.png").exists()
 
 
-def test_refine_none_is_plain_kmeans(tmp_path, blob_csv):
+def test_refine_none_is_plain_kmeans(tmp_path, blob_csv, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 2, "--columns", "x,y", "--refine", "none",
                  "--random-state", 0, "--out", out, "--quiet")
@@ -189,7 +173,7 @@ def test_refine_none_is_plain_kmeans(tmp_path, blob_csv):
     assert (out / "trace.csv").exists()
 
 
-def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch):
+def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch, run):
     monkeypatch.setattr(fit_module, "SILHOUETTE_MAX_SAMPLES", 100)
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out)
@@ -200,7 +184,7 @@ def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch):
 
 @pytest.mark.skipif(importlib.util.find_spec("kmeanslab.report") is None,
                     reason="kmeanslab.report (write_report) is not written yet")
-def test_report(tmp_path, blob_csv):
+def test_report(tmp_path, blob_csv, run, assert_one_line_error):
     out = tmp_path / "out"
     report = tmp_path / "reports" / "fit.html"
     result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out,

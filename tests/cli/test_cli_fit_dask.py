@@ -1,25 +1,26 @@
 """kmeanslab fit on a Dask cluster: --workers and --scheduler."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from sklearn.datasets import make_blobs
 
 from kmeanslab import KMeans
-from kmeanslab.cli.main import cli
 
 pytest.importorskip("distributed")
 
 
-def run(*args):
-    return CliRunner().invoke(cli, ["fit", *map(str, args)])
+@pytest.fixture
+def run(invoke):
+    """``kmeanslab fit ARGS...``; see ``invoke`` in conftest.py."""
+    return functools.partial(invoke, "fit")
 
 
-def test_workers_fit_matches_the_in_memory_fit(tmp_path):
+def test_workers_fit_matches_the_in_memory_fit(tmp_path, run, data_file):
     X, _ = make_blobs(n_samples=3000, centers=4, random_state=0)
-    path = tmp_path / "blobs.npy"
-    np.save(path, X)
+    path = data_file("blobs.npy", X)
     out = tmp_path / "out"
     result = run(path, "--k", 4, "--workers", 2, "--random-state", 0,
                  "--out", out, "--quiet")
@@ -32,10 +33,9 @@ def test_workers_fit_matches_the_in_memory_fit(tmp_path):
     assert not (out / "moves.csv").exists()  # no breathing on a cluster
 
 
-def test_unreachable_scheduler_is_a_one_line_error(tmp_path):
+def test_unreachable_scheduler_is_a_one_line_error(tmp_path, run, data_file):
     X, _ = make_blobs(n_samples=100, centers=2, random_state=0)
-    path = tmp_path / "blobs.npy"
-    np.save(path, X)
+    path = data_file("blobs.npy", X)
     result = run(path, "--k", 2, "--scheduler", "tcp://127.0.0.1:1",
                  "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 2
@@ -43,9 +43,8 @@ def test_unreachable_scheduler_is_a_one_line_error(tmp_path):
     assert len(lines) == 1 and "127.0.0.1:1" in lines[0], result.output
 
 
-def test_scheduler_and_workers_together_are_refused(tmp_path):
-    path = tmp_path / "blobs.npy"
-    np.save(path, np.zeros((10, 2)))
+def test_scheduler_and_workers_together_are_refused(tmp_path, run, data_file):
+    path = data_file("blobs.npy", np.zeros((10, 2)))
     result = run(path, "--k", 2, "--scheduler", "tcp://127.0.0.1:1",
                  "--workers", 2, "--out", tmp_path / "out")
     assert result.exit_code == 2
