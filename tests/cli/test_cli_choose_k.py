@@ -1,16 +1,15 @@
 """Tests for ``kmeanslab choose-k`` (click CliRunner on small files in tmp_path)."""
 
+import functools
 import importlib.util
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from sklearn.datasets import make_blobs
 
 from kmeanslab import selection
 from kmeanslab.cli import choose_k as choose_k_module
-from kmeanslab.cli.main import cli
 from kmeanslab.cli.options import CommandError
 
 # Fast criteria: every k is fitted once and scored without extra fits.
@@ -29,19 +28,10 @@ def blob_csv(tmp_path_factory):
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(cli, ["choose-k", *map(str, args)])
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    assert result.stdout == ""
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1, message
-    assert message.startswith("Error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in message
+@pytest.fixture
+def run(invoke):
+    """``kmeanslab choose-k ARGS...``; see ``invoke`` in conftest.py."""
+    return functools.partial(invoke, "choose-k")
 
 
 def test_constants_match_the_library():
@@ -70,7 +60,7 @@ def test_parse_k_range_refuses(text):
         choose_k_module.parse_k_range(text)
 
 
-def test_choose_k_prints_the_recommendation_and_writes_files(tmp_path, blob_csv):
+def test_choose_k_prints_the_recommendation_and_writes_files(tmp_path, blob_csv, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", "2..5", "--criteria", FAST, "--columns", "x,y",
                  "--standardize", "--random-state", 0, "--out", out)
@@ -89,7 +79,8 @@ def test_choose_k_prints_the_recommendation_and_writes_files(tmp_path, blob_csv)
     assert "choose_k" in result.stderr  # the progress bar
 
 
-def test_quiet_parquet_and_no_overwrite_without_force(tmp_path, blob_csv):
+def test_quiet_parquet_and_no_overwrite_without_force(tmp_path, blob_csv, run,
+                                                      assert_one_line_error):
     out = tmp_path / "out"
     args = [blob_csv, "--k", "2,3,4", "--criteria", "silhouette", "--columns",
             "1,2", "--out", out, "--format", "parquet", "--random-state", 0]
@@ -112,7 +103,8 @@ def test_quiet_parquet_and_no_overwrite_without_force(tmp_path, blob_csv):
     (["--k", "1..1"], "has no k in [2, 119]"),
     (["--k", "2,2"], "repeated values"),
 ], ids=["reversed", "not-numbers", "unknown-criterion", "no-valid-k", "repeated"])
-def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment):
+def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment, run,
+                                         assert_one_line_error):
     result = run(blob_csv, "--columns", "x,y", *args, "--out", tmp_path / "out")
     assert_one_line_error(result, fragment)
     assert not (tmp_path / "out").exists()
@@ -122,21 +114,19 @@ def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment):
     ("absent.csv", None, "no such file"),
     ("ragged.csv", "a,b\n1,2\n3\n", "line 3 has 1 field"),
 ], ids=["missing", "ragged"])
-def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment):
-    path = tmp_path / name
-    if content is not None:
-        path.write_text(content)
+def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment, run,
+                                      assert_one_line_error, data_file):
+    path = data_file(name, content)
     assert_one_line_error(run(path, "--out", tmp_path / "out"), str(path), fragment)
 
 
-def test_text_column_needs_columns(tmp_path, blob_csv):
+def test_text_column_needs_columns(tmp_path, blob_csv, run, assert_one_line_error):
     result = run(blob_csv, "--out", tmp_path / "out")
     assert_one_line_error(result, "column 'label' is not numeric", "--columns")
 
 
-def test_ks_beyond_the_data_are_skipped_with_a_warning(tmp_path):
-    path = tmp_path / "six.npy"
-    np.save(path, np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.2]]))
+def test_ks_beyond_the_data_are_skipped_with_a_warning(tmp_path, run, data_file):
+    path = data_file("six.npy", np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.2]]))
     result = run(path, "--k", "2..8", "--criteria", "silhouette", "--out",
                  tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
@@ -146,7 +136,7 @@ def test_ks_beyond_the_data_are_skipped_with_a_warning(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("kmeanslab.report") is None,
                     reason="kmeanslab.report (write_report) is not written yet")
-def test_report(tmp_path, blob_csv):
+def test_report(tmp_path, blob_csv, run):
     report = tmp_path / "choose_k.html"
     result = run(blob_csv, "--k", "2..4", "--criteria", "inertia,silhouette",
                  "--columns", "x,y", "--out", tmp_path / "out", "--report", report,
