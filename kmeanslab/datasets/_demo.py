@@ -7,9 +7,9 @@ lying below a horizontal line, so every run shows the same convergence.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from .._validation import check_int
 
 __all__ = ["make_demo_data", "choose_initial_centroids"]
 
@@ -109,11 +109,7 @@ def choose_initial_centroids(X, n_clusters, threshold=-8.0):
         raise ValueError(
             f"X must have shape (n_samples, n_features) with n_features >= 2, "
             f"got shape {X.shape}")
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
-        raise TypeError(
-            f"n_clusters must be an integer, got {n_clusters!r}")
-    if n_clusters < 1:
-        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    n_clusters = check_int(n_clusters, "n_clusters")
     candidates = X[X[:, 1] < threshold]
     if len(candidates) < n_clusters:
         raise ValueError(

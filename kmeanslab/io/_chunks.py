@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = ["open_chunked", "DEFAULT_CHUNK_BYTES"]
 
 # Bytes of data per block when chunk_rows is not given: large enough that a
@@ -54,9 +56,10 @@ def open_chunked(path, *, columns=None, chunk_rows=None):
     ------
     ValueError
         The path is missing or not a supported file, the array is not 2-D,
-        a column is unknown, or ``chunk_rows`` is not a positive integer.
+        a column is unknown, or ``chunk_rows`` is below 1.
     TypeError
-        A selected column is not numeric.
+        A selected column is not numeric, or ``chunk_rows`` is not an
+        integer.
 
     Notes
     -----
@@ -81,10 +84,8 @@ def open_chunked(path, *, columns=None, chunk_rows=None):
     from dask import delayed
 
     path = Path(os.fspath(path))
-    if chunk_rows is not None and (isinstance(chunk_rows, bool) or
-                                   not isinstance(chunk_rows, (int, np.integer))
-                                   or chunk_rows < 1):
-        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    if chunk_rows is not None:
+        chunk_rows = check_int(chunk_rows, "chunk_rows")
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     if path.is_dir() or path.suffix == ".parquet":

@@ -78,8 +78,10 @@ def test_errors(tmp_path, data):
     with pytest.raises(ValueError, match="does not exist"):
         open_chunked(tmp_path / "missing.npy")
     np.save(tmp_path / "x.npy", data)
-    with pytest.raises(ValueError, match="chunk_rows"):
+    with pytest.raises(ValueError, match="chunk_rows must be >= 1"):
         open_chunked(tmp_path / "x.npy", chunk_rows=0)
+    with pytest.raises(TypeError, match="chunk_rows must be an integer"):
+        open_chunked(tmp_path / "x.npy", chunk_rows=2.5)
     with pytest.raises(ValueError, match="columns"):
         open_chunked(tmp_path / "x.npy", columns=[3])
     np.save(tmp_path / "v.npy", data[:, 0])
