@@ -4,6 +4,8 @@
 deterministic initial centres, convergence under iteration caps (from one
 traced fit, plus an animation and a table of how assignments change), the
 effect of cluster overlap, and choosing k by the elbow and silhouette scores.
+The k sweep is one :func:`kmeanslab.selection.choose_k` call, whose result
+both the step-4 figure and :func:`write_demo_report` draw.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from .io import atomic_write
 from .io._write import exists_error
 
-__all__ = ["DemoResult", "run_demo", "DEMO_FILES"]
+__all__ = ["DemoResult", "run_demo", "write_demo_report", "DEMO_FILES"]
 
 DEMO_FILES = (
     "01_initial.png",
@@ -34,6 +36,7 @@ _THRESHOLD = -8.0
 _MAX_ITERS = (1, 2, 3, 10)
 _KS = tuple(range(2, 11))
 _K_RANDOM_STATE = 117117
+_K_CRITERIA = ("inertia", "silhouette")
 _CHANGES_COLUMNS = ["iteration", "inertia", "center_shift", "n_changed"]
 _DPI = 100
 
@@ -56,6 +59,10 @@ class DemoResult:
         Silhouette score of that fit for each k.
     best_k : int
         The k with the highest silhouette score.
+    selection : KSelection
+        The step-4 sweep, ``choose_k(X, range(2, 11), criteria=("inertia",
+        "silhouette"), random_state=117117)``, which ``ks``, ``inertias``,
+        ``silhouettes`` and ``best_k`` come from.
     changes : pandas.DataFrame
         One row per iteration of the traced fit: iteration, inertia,
         center_shift, n_changed (also written to ``assignments.csv``).
@@ -65,6 +72,14 @@ class DemoResult:
         The deterministic initial centres.
     n_iter : int
         Iterations the traced fit ran before converging.
+    X : ndarray of shape (1000, 2)
+        The demo data.
+    labels : ndarray of shape (1000,)
+        Final labels of the traced fit.
+    centers : ndarray of shape (4, 2)
+        Final centres of the traced fit.
+    trace : ConvergenceTrace
+        The traced fit's trace, with every iteration's labels.
     """
 
     paths: tuple[Path, ...]
@@ -78,6 +93,11 @@ class DemoResult:
     n_features: int
     initial_centers: np.ndarray
     n_iter: int
+    selection: object = None
+    X: np.ndarray = None
+    labels: np.ndarray = None
+    centers: np.ndarray = None
+    trace: object = None
 
     def report_lines(self):
         """The demo's findings as text lines, in the walkthrough's format.
@@ -152,8 +172,8 @@ def run_demo(out_dir, *, lang="en", force=False, progress=True):
     ``force`` the move itself refuses to replace a file that appeared while
     the demo ran.
 
-    The silhouette scores come from ``kmeanslab.metrics.silhouette_score``
-    when that module exists, else from scikit-learn.
+    The silhouette scores are ``kmeanslab.metrics.silhouette_score`` of the
+    fits of one :func:`kmeanslab.selection.choose_k` sweep.
 
     Examples
     --------
@@ -168,9 +188,9 @@ def run_demo(out_dir, *, lang="en", force=False, progress=True):
     """
     from tqdm import tqdm
 
-    from . import plotting
+    from .plotting import check_lang
 
-    plotting.check_lang(lang)
+    check_lang(lang)
     out_dir = Path(out_dir)
     targets = [out_dir / name for name in DEMO_FILES]
     if not force:
@@ -213,42 +233,43 @@ class _DemoRun:
         self.written[name] = self.out_dir / name
 
     def step_data(self):
-        from . import plotting
         from .datasets import choose_initial_centroids, make_demo_data
+        from .plotting import plot_initial_configuration
+        from .plotting._style import new_figure
 
         self.X, _ = make_demo_data(**_DATA)
         self.initial_centers = choose_initial_centroids(
             self.X, _N_CLUSTERS, threshold=_THRESHOLD)
-        fig = plotting._new_figure("initial")
-        plotting.plot_initial_configuration(
-            self.X, self.initial_centers, ax=fig.subplots(), lang=self.lang)
+        fig = new_figure("initial")
+        plot_initial_configuration(self.X, self.initial_centers,
+                                   ax=fig.subplots(), lang=self.lang)
         self._save_figure("01_initial.png", fig)
 
     def step_convergence(self):
-        from . import plotting
         from .estimator import KMeans
+        from .plotting import plot_convergence
+        from .plotting._style import new_figure
 
         # One fit serves every cap: the trace's iteration m is what a fit
         # with max_iter=m gives, and a run converged before m stops there.
-        model = KMeans(n_clusters=_N_CLUSTERS, init=self.initial_centers,
-                       n_init=1, max_iter=max(_MAX_ITERS), random_state=1,
-                       record_labels=True).fit(self.X)
-        self.trace = model.trace_
+        self.model = KMeans(n_clusters=_N_CLUSTERS, init=self.initial_centers,
+                            n_init=1, max_iter=max(_MAX_ITERS), random_state=1,
+                            record_labels=True).fit(self.X)
+        self.trace = self.model.trace_
         n_iter = len(self.trace)
         self.inertia_by_iter = {
             max_iter: float(self.trace.iterations[min(max_iter, n_iter) - 1].inertia)
             for max_iter in _MAX_ITERS}
-        fig = plotting.plot_convergence(self.X, self.trace, _MAX_ITERS,
-                                        fig=plotting._new_figure("panels"),
-                                        lang=self.lang)
+        fig = plot_convergence(self.X, self.trace, _MAX_ITERS,
+                               fig=new_figure("panels"), lang=self.lang)
         self._save_figure("02_convergence.png", fig)
 
     def step_animation(self):
-        from . import plotting
+        from .plotting import animate_convergence
 
         atomic_write(self.out_dir / "convergence.gif",
-                     lambda tmp: plotting.animate_convergence(
-                         self.X, self.trace, tmp, lang=self.lang),
+                     lambda tmp: animate_convergence(self.X, self.trace, tmp,
+                                                     lang=self.lang),
                      force=self.force)
         self.written["convergence.gif"] = self.out_dir / "convergence.gif"
 
@@ -260,28 +281,29 @@ class _DemoRun:
         self.written["assignments.csv"] = self.out_dir / "assignments.csv"
 
     def step_overlap(self):
-        from . import plotting
+        from .diagnostics import overlap_experiment
+        from .plotting import plot_overlap_effect
+        from .plotting._style import new_figure
 
-        fig = plotting.plot_overlap_effect(fig=plotting._new_figure("panels"),
-                                           lang=self.lang)
+        fig = plot_overlap_effect(runs=overlap_experiment(),
+                                  fig=new_figure("panels"), lang=self.lang)
         self._save_figure("03_overlap.png", fig)
 
     def step_choose_k(self):
-        from . import plotting
-        from .estimator import KMeans
+        from .plotting import plot_k_selection
+        from .plotting._style import new_figure
+        from .selection import choose_k
 
-        silhouette_score = _silhouette_score()
-        inertias, silhouettes = [], []
-        for k in _KS:
-            model = KMeans(n_clusters=k, random_state=_K_RANDOM_STATE).fit(self.X)
-            inertias.append(float(model.inertia_))
-            silhouettes.append(float(silhouette_score(self.X, model.labels_)))
-        self.inertias = tuple(inertias)
-        self.silhouettes = tuple(silhouettes)
-        self.best_k = int(_KS[int(np.argmax(silhouettes))])
-        fig = plotting.plot_k_selection(_KS, inertias, silhouettes,
-                                        fig=plotting._new_figure("k_selection"),
-                                        lang=self.lang)
+        # The one sweep over k: its fits are those of KMeans(k,
+        # random_state=117117), scored with the exact silhouette.
+        self.selection = choose_k(self.X, _KS, criteria=_K_CRITERIA,
+                                  random_state=_K_RANDOM_STATE, progress=False)
+        rows = {row["k"]: row for row in self.selection.table}
+        self.inertias = tuple(float(rows[k]["inertia"]) for k in _KS)
+        self.silhouettes = tuple(float(rows[k]["silhouette"]) for k in _KS)
+        self.best_k = int(self.selection.picks["silhouette"])
+        fig = plot_k_selection(_KS, self.inertias, self.silhouettes,
+                               fig=new_figure("k_selection"), lang=self.lang)
         self._save_figure("04_choose_k.png", fig)
 
     def result(self):
@@ -297,17 +319,52 @@ class _DemoRun:
             n_features=self.X.shape[1],
             initial_centers=self.initial_centers,
             n_iter=len(self.trace),
+            selection=self.selection,
+            X=self.X,
+            labels=self.model.labels_,
+            centers=self.model.cluster_centers_,
+            trace=self.trace,
         )
 
 
-def _silhouette_score():
-    """kmeanslab's silhouette_score where that module exists, else sklearn's."""
-    try:
-        from .metrics import silhouette_score
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.metrics":
-            raise
-        from sklearn.metrics import silhouette_score
-    return silhouette_score
+def write_demo_report(result, path, *, force=False):
+    """The walkthrough as one HTML page, from a :func:`run_demo` result.
 
+    The page replays the traced fit from the walkthrough's initial centres,
+    shows the step-4 sweep over k (elbow and silhouette) and the silhouette
+    of the k=4 solution; nothing is fitted again.
 
+    Parameters
+    ----------
+    result : DemoResult
+        What :func:`run_demo` returned.
+    path : str or path-like
+        The HTML file to write; its directory is created if missing.
+    force : bool, default=False
+        Overwrite ``path`` if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``force`` is False.
+
+    See Also
+    --------
+    kmeanslab.report.write_report : the page itself.
+    """
+    from .metrics import silhouette_samples
+    from .report import write_report
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_report(path, X=result.X, labels=result.labels,
+                        centers=result.centers, trace=result.trace,
+                        selection=result.selection,
+                        silhouette_values=silhouette_samples(result.X, result.labels),
+                        title="kmeanslab demo: the k-means walkthrough",
+                        force=force)

@@ -3,24 +3,33 @@
 k-means gives every point one label, and says nothing about the points that
 lie almost halfway between two centres. :func:`point_diagnostics` measures
 that for every point (distances to the nearest and second-nearest centres,
-their margin, a soft membership) and flags the ambiguous ones;
-:func:`overlap_table` puts a number on the walkthrough's overlap figure: the
-share of ambiguous points grows as the blobs spread into each other.
+their margin, a soft membership) and flags the ambiguous ones.
+:func:`overlap_experiment` runs the walkthrough's overlap experiment (two
+clusters on blobs of growing spread) that
+:func:`kmeanslab.plotting.plot_overlap_effect` draws, and
+:func:`overlap_table` puts a number on it: the share of ambiguous points
+grows as the blobs spread into each other. :func:`principal_plane` is the
+two-dimensional view of many-featured data that figures and reports draw.
 """
 
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._validation import check_X
 
 __all__ = [
+    "OverlapRun",
+    "PrincipalPlane",
     "ambiguous_share",
     "cluster_sizes",
+    "overlap_experiment",
     "overlap_table",
     "point_diagnostics",
+    "principal_plane",
     "soft_membership",
 ]
 
@@ -319,15 +328,97 @@ def cluster_sizes(labels, n_clusters):
     return np.bincount(labels, minlength=n_clusters).astype(np.int64)
 
 
+@dataclass(frozen=True, eq=False)
+class OverlapRun:
+    """One panel of the overlap experiment: blobs of one spread, two clusters.
+
+    Attributes
+    ----------
+    cluster_std : float
+        Standard deviation of the three blobs.
+    X : ndarray of shape (1000, 2)
+        ``make_blobs(n_samples=1000, random_state=random_state,
+        cluster_std=cluster_std)``.
+    labels : ndarray of shape (1000,)
+        ``labels_`` of ``KMeans(n_clusters=2, random_state=random_state)``
+        fitted on X.
+    centers : ndarray of shape (2, 2)
+        Its ``cluster_centers_``.
+    inertia : float
+        Its ``inertia_``.
+    """
+
+    cluster_std: float
+    X: np.ndarray
+    labels: np.ndarray
+    centers: np.ndarray
+    inertia: float
+
+
+def overlap_experiment(stds=(1.0, 2.0, 3.0, 4.5), random_state=117117):
+    """The walkthrough's overlap experiment: two clusters on three blobs.
+
+    For each ``std``, ``make_blobs(n_samples=1000, random_state=random_state,
+    cluster_std=std)`` (three 2-D blobs) is clustered with
+    ``KMeans(n_clusters=2, random_state=random_state)``. As the blobs
+    spread, the two clusters cut through them in less obvious places.
+
+    Parameters
+    ----------
+    stds : sequence of float, default=(1.0, 2.0, 3.0, 4.5)
+        Blob standard deviations, one run each.
+    random_state : int, default=117117
+        Seed for both the data and the clustering.
+
+    Returns
+    -------
+    tuple of OverlapRun
+        One per ``std``, in order.
+
+    Raises
+    ------
+    ValueError
+        If ``stds`` is empty or holds a value that is not positive.
+
+    See Also
+    --------
+    overlap_table : the share of ambiguous points of each run.
+    kmeanslab.plotting.plot_overlap_effect : one panel per run.
+
+    Examples
+    --------
+    >>> from kmeanslab.diagnostics import overlap_experiment
+    >>> runs = overlap_experiment(stds=(1.0, 4.5))
+    >>> [(run.cluster_std, run.X.shape, len(run.centers)) for run in runs]
+    [(1.0, (1000, 2), 2), (4.5, (1000, 2), 2)]
+    """
+    from sklearn.datasets import make_blobs
+
+    from .estimator import KMeans
+
+    stds = tuple(stds)
+    if not stds or any(isinstance(s, bool) or not isinstance(s, numbers.Real)
+                       or not s > 0 for s in stds):
+        raise ValueError(f"stds must be a non-empty sequence of positive numbers, "
+                         f"got {stds!r}")
+    runs = []
+    for std in stds:
+        X, _ = make_blobs(n_samples=1000, random_state=random_state,
+                          cluster_std=std)
+        model = KMeans(n_clusters=2, random_state=random_state).fit(X)
+        runs.append(OverlapRun(cluster_std=float(std), X=X, labels=model.labels_,
+                               centers=model.cluster_centers_,
+                               inertia=float(model.inertia_)))
+    return tuple(runs)
+
+
 @_shared_doc
 def overlap_table(stds=(1, 2, 3, 4.5), random_state=117117, *, ambiguity=0.1):
     """The walkthrough's overlap experiment as numbers.
 
-    For each ``std``, ``make_blobs(n_samples=1000, random_state=random_state,
-    cluster_std=std)`` (three 2-D blobs) is clustered with
-    ``KMeans(n_clusters=2, random_state=random_state)``, as in
-    :func:`kmeanslab.plotting.plot_overlap_effect`; the table says how many
-    of the points are ambiguous between the two centres.
+    Each run of :func:`overlap_experiment` (the clusterings that
+    :func:`kmeanslab.plotting.plot_overlap_effect` draws) becomes one row
+    saying how many of the points are ambiguous between the two centres.
 
     Parameters
     ----------
@@ -357,27 +448,95 @@ def overlap_table(stds=(1, 2, 3, 4.5), random_state=117117, *, ambiguity=0.1):
     True
     """
     import pandas as pd
-    from sklearn.datasets import make_blobs
 
-    from .estimator import KMeans
-
-    stds = tuple(stds)
-    if not stds or any(isinstance(s, bool) or not isinstance(s, numbers.Real)
-                       or not s > 0 for s in stds):
-        raise ValueError(f"stds must be a non-empty sequence of positive numbers, "
-                         f"got {stds!r}")
     ambiguity = _check_ambiguity(ambiguity)
     rows = []
-    for std in stds:
-        X, _ = make_blobs(n_samples=1000, random_state=random_state,
-                          cluster_std=std)
-        model = KMeans(n_clusters=2, random_state=random_state).fit(X)
-        diagnostics = point_diagnostics(X, model.cluster_centers_,
-                                        ambiguity=ambiguity)
+    for run in overlap_experiment(stds, random_state):
+        diagnostics = point_diagnostics(run.X, run.centers, ambiguity=ambiguity)
         rows.append({
-            "cluster_std": float(std),
+            "cluster_std": run.cluster_std,
             "ambiguous_share": float(diagnostics["ambiguous"].mean()),
             "mean_membership": float(diagnostics["membership"].mean()),
-            "inertia": float(model.inertia_),
+            "inertia": run.inertia,
         })
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class PrincipalPlane:
+    """The plane of the first two principal components of a data set.
+
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+        The data's mean, the plane's origin.
+    components : ndarray of shape (2, n_features)
+        Unit directions of the first and second principal component.
+    explained_variance_ratio : ndarray of shape (2,)
+        Share of the data's variance along each component.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    explained_variance_ratio: np.ndarray
+
+    def transform(self, X):
+        """Coordinates of ``X`` in the plane: ``(X - mean) @ components.T``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+        """
+        return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
+
+
+def principal_plane(X, random_state=0):
+    """The first two principal components of X, for a 2-D view of it.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        At least two samples and two features.
+    random_state : int or None, default=0
+        Seed of scikit-learn's PCA (used by its randomized solver on large
+        data), so the same data always gives the same view.
+
+    Returns
+    -------
+    PrincipalPlane
+
+    Raises
+    ------
+    ValueError
+        If X has fewer than two samples or features.
+
+    Notes
+    -----
+    ``sklearn.decomposition.PCA(n_components=2)``; the report's replay draws
+    its samples and centres in this plane when X has more than two features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeanslab.diagnostics import principal_plane
+    >>> X = np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0],
+    ...               [2.0, 1.0, 0.0]])
+    >>> plane = principal_plane(X)
+    >>> np.abs(plane.components).round(6).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    >>> plane.explained_variance_ratio.round(2).tolist()
+    [0.8, 0.2]
+    """
+    from sklearn.decomposition import PCA
+
+    X = np.asarray(X)
+    if X.ndim != 2 or min(X.shape) < 2:
+        raise ValueError(f"X must have at least two samples and two features, "
+                         f"got shape {X.shape}")
+    pca = PCA(n_components=2, random_state=random_state).fit(X)
+    return PrincipalPlane(mean=pca.mean_, components=pca.components_,
+                          explained_variance_ratio=pca.explained_variance_ratio_)

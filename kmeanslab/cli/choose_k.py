@@ -143,17 +143,13 @@ def _write_table(selection, path, force):
 
 
 def _write_figure(selection, path, force):
-    from matplotlib.figure import Figure
-
-    from .._plot_selection import _MAX_COLUMNS, _PANEL_SIZE
     from ..io import atomic_write
+    from ..plotting import selection_figsize
+    from ..plotting._style import new_figure
 
     # A Figure outside pyplot (no GUI backend, nothing to close), sized as
     # KSelection.plot sizes its own.
-    n_columns = min(len(selection.criteria), _MAX_COLUMNS)
-    n_rows = -(-len(selection.criteria) // n_columns)
-    fig = selection.plot(fig=Figure(figsize=(_PANEL_SIZE[0] * n_columns,
-                                             _PANEL_SIZE[1] * n_rows),
-                                    layout="constrained"))
+    fig = selection.plot(fig=new_figure(
+        figsize=selection_figsize(len(selection.criteria))))
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI),
                         force=force)

@@ -23,12 +23,14 @@ def demo(out_dir, lang, report_path, force, quiet):
     04_choose_k.png, convergence.gif and assignments.csv into DIR and prints
     the numbers behind them.
     """
-    from ..demo import run_demo
+    from ..demo import run_demo, write_demo_report
 
-    write_report = report_writer() if report_path else None
-    if report_path is not None and report_path.exists() and not force:
-        raise CommandError(f"{report_path} already exists; pass --force to "
-                           f"overwrite it")
+    if report_path is not None:
+        # A missing report module is an error here, before any work.
+        report_writer()
+        if report_path.exists() and not force:
+            raise CommandError(f"{report_path} already exists; pass --force to "
+                               f"overwrite it")
     try:
         result = run_demo(out_dir, lang=lang, force=force, progress=not quiet)
     except FileExistsError as exc:
@@ -39,35 +41,15 @@ def demo(out_dir, lang, report_path, force, quiet):
             raise
         raise CommandError(str(exc)) from None
     paths = list(result.paths)
-    if write_report is not None:
-        _write_demo_report(write_report, report_path, force)
+    if report_path is not None:
+        # The demo's own fits (the traced run and the sweep over k): the
+        # report draws them, nothing is fitted twice.
+        try:
+            write_demo_report(result, report_path, force=force)
+        except FileExistsError as exc:
+            raise CommandError(str(exc)) from None
         paths.append(report_path)
     lines = ([str(path) for path in paths] if quiet
              else result.report_lines() + ([f"  {report_path}"] if report_path else []))
     for line in lines:
         click.echo(line)
-
-
-def _write_demo_report(write_report, path, force):
-    """The walkthrough as one HTML page: the traced fit from the seed's
-    centroids (convergence replay), choosing k over 2..10 and the
-    silhouette of the k=4 solution."""
-    from ..datasets import choose_initial_centroids, make_demo_data
-    from ..estimator import KMeans
-    from ..metrics import silhouette_samples
-    from ..selection import choose_k
-
-    X, _ = make_demo_data()
-    init = choose_initial_centroids(X, 4)
-    model = KMeans(4, init=init, max_iter=10, record_labels=True).fit(X)
-    selection = choose_k(X, range(2, 11), criteria=("inertia", "silhouette"),
-                         random_state=117117, progress=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        write_report(path, X=X, labels=model.labels_,
-                     centers=model.cluster_centers_, trace=model.trace_,
-                     selection=selection,
-                     silhouette_values=silhouette_samples(X, model.labels_),
-                     title="kmeanslab demo: the k-means walkthrough", force=force)
-    except FileExistsError as exc:
-        raise CommandError(str(exc)) from None

@@ -292,12 +292,12 @@ class _FitOutputs:
                 for path, table in zip(paths, tables)]
 
     def write_figures(self, out_dir, force):
-        from .. import plotting
-        from .._plot_diagnostics import plot_silhouette
         from ..io import atomic_write
+        from ..plotting import plot_silhouette, plot_trace
+        from ..plotting._style import new_figure
 
         figures = [("clusters.png", "clusters", self._draw_clusters),
-                   ("trace.png", "trace", lambda ax: plotting.plot_trace(
+                   ("trace.png", "trace", lambda ax: plot_trace(
                        self.model.trace_, ax=ax, lang=self.lang))]
         if self.silhouette_values is not None:
             figures.append(("silhouette.png", "clusters", lambda ax: plot_silhouette(
@@ -305,7 +305,7 @@ class _FitOutputs:
                 silhouette_values=self.silhouette_values, lang=self.lang)))
         written = []
         for name, kind, draw in figures:
-            fig = plotting._new_figure(kind)
+            fig = new_figure(kind)
             draw(fig.subplots())
             written.append(atomic_write(
                 out_dir / name,

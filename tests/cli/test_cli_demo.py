@@ -135,10 +135,27 @@ def test_cli_languages_match_plotting():
     assert options.LANGUAGES == plotting.LANGUAGES
 
 
-def test_demo_report_is_written(tmp_path, invoke):
+def test_demo_report_is_written(tmp_path, invoke, monkeypatch):
+    import kmeanslab.selection
+    from kmeanslab import KMeans
+
+    calls = {"choose_k": 0, "KMeans.fit": 0}
+
+    def counting(name, function):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(kmeanslab.selection, "choose_k",
+                        counting("choose_k", kmeanslab.selection.choose_k))
+    monkeypatch.setattr(KMeans, "fit", counting("KMeans.fit", KMeans.fit))
     report = tmp_path / "demo.html"
     result = invoke("demo", "--out", tmp_path / "out", "--report", report, "--quiet")
     assert result.exit_code == 0, result.output
+    # The report draws the demo's own fits: one sweep over k, and KMeans.fit
+    # only for the traced run and the four overlap panels.
+    assert calls == {"choose_k": 1, "KMeans.fit": 1 + 4}
     page = report.read_text()
     assert 'id="recommended-k"' in page and 'id="iteration-slider"' in page
     assert str(report) in result.output.splitlines()

@@ -9,7 +9,7 @@ from PIL import Image
 
 from kmeanslab import KMeans
 from kmeanslab.datasets import choose_initial_centroids, make_demo_data
-from kmeanslab.demo import DEMO_FILES, DemoResult, run_demo
+from kmeanslab.demo import DEMO_FILES, DemoResult, run_demo, write_demo_report
 
 # The walkthrough's printed numbers (sklearn.cluster.KMeans from the same start).
 SEED_INERTIA = {1: 20111.198, 2: 10854.941, 3: 8260.499, 10: 7836.466}
@@ -17,10 +17,32 @@ PNG_SIZES = {"01_initial.png": (750, 750), "02_convergence.png": (1000, 1000),
              "03_overlap.png": (1000, 1000), "04_choose_k.png": (1200, 400)}
 
 
+def _counting(calls, name, function):
+    """``function``, counting its calls in ``calls[name]``."""
+    def counted(*args, **kwargs):
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return counted
+
+
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def fit_calls():
+    """Calls of choose_k and KMeans.fit made by the module's demo run."""
+    return {"choose_k": 0, "KMeans.fit": 0}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, fit_calls):
+    import kmeanslab.selection
+
     out_dir = tmp_path_factory.mktemp("demo") / "out"
-    return out_dir, run_demo(out_dir, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kmeanslab.selection, "choose_k", _counting(
+            fit_calls, "choose_k", kmeanslab.selection.choose_k))
+        patch.setattr(KMeans, "fit", _counting(fit_calls, "KMeans.fit", KMeans.fit))
+        result = run_demo(out_dir, progress=False)
+    return out_dir, result
 
 
 def test_writes_every_file_in_order(demo_run):
@@ -65,6 +87,44 @@ def test_choose_k_peaks_at_four(demo_run):
     assert result.best_k == 4
     assert result.ks[int(np.argmax(result.silhouettes))] == 4
     assert all(-1 <= s <= 1 for s in result.silhouettes)
+
+
+def test_the_k_sweep_runs_once(demo_run, fit_calls):
+    result = demo_run[1]
+    # One choose_k call for every k; KMeans.fit only for the traced run and
+    # the four overlap panels, never once per k.
+    assert fit_calls == {"choose_k": 1, "KMeans.fit": 1 + 4}
+    assert result.selection.ks == result.ks
+    table = {row["k"]: row for row in result.selection.table}
+    assert result.inertias == tuple(table[k]["inertia"] for k in result.ks)
+    assert result.silhouettes == tuple(table[k]["silhouette"] for k in result.ks)
+    assert result.best_k == result.selection.picks["silhouette"]
+
+
+def test_sweep_fits_are_those_of_the_estimator(demo_run):
+    result = demo_run[1]
+    X, _ = make_demo_data()
+    model = KMeans(4, random_state=117117).fit(X)
+    assert result.inertias[result.ks.index(4)] == model.inertia_
+
+
+def test_demo_report_draws_the_demo_fits(demo_run, tmp_path, monkeypatch):
+    import kmeanslab.selection
+
+    result = demo_run[1]
+
+    def refit(*args, **kwargs):
+        raise AssertionError("the report fitted again")
+
+    monkeypatch.setattr(kmeanslab.selection, "choose_k", refit)
+    monkeypatch.setattr(KMeans, "fit", refit)
+    path = write_demo_report(result, tmp_path / "reports" / "demo.html")
+    assert path == tmp_path / "reports" / "demo.html"
+    page = path.read_text(encoding="utf-8")
+    assert f'<strong id="recommended-k">{result.selection.recommended_k}</strong>' in page
+    assert f'max="{result.n_iter}"' in page
+    with pytest.raises(FileExistsError, match="--force"):
+        write_demo_report(result, path)
 
 
 def test_assignments_table_is_the_trace(demo_run):

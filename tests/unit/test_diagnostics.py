@@ -1,15 +1,13 @@
-"""Tests for kmeanslab.diagnostics and its silhouette plot."""
+"""Tests for kmeanslab.diagnostics."""
 
 import numpy as np
 import pytest
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
 
 from kmeanslab import KMeans
-from kmeanslab._plot_diagnostics import plot_silhouette
-from kmeanslab.diagnostics import (ambiguous_share, cluster_sizes, overlap_table,
-                                   point_diagnostics, soft_membership)
-from kmeanslab.metrics import silhouette_samples
+from kmeanslab.diagnostics import (OverlapRun, ambiguous_share, cluster_sizes,
+                                   overlap_experiment, overlap_table,
+                                   point_diagnostics, principal_plane,
+                                   soft_membership)
 
 # Points on a line and centres at 0 and 4: distances are exact by hand.
 LINE_X = np.array([[0.0, 0.0], [1.0, 0.0], [1.9, 0.0], [3.0, 0.0], [4.0, 0.0]])
@@ -111,38 +109,49 @@ def test_overlap_table_ambiguity_rises_with_cluster_std():
     assert (np.diff(table["mean_membership"]) < 0).all()
 
 
-def test_plot_silhouette_draws_one_band_per_cluster():
-    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [20.0], [21.0], [22.0]])
-    labels = np.array([0, 0, 0, 1, 1, 2, 2, 2])
-    values = silhouette_samples(X, labels)
-    ax = plot_silhouette(X, labels, ax=Figure().subplots())
-    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
-    assert len(bands) == 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1", "2"]
-    (mean_line,) = ax.lines
-    assert mean_line.get_linestyle() == "--"
-    assert mean_line.get_xdata()[0] == pytest.approx(values.mean())
-    # Each band reaches its cluster's largest silhouette.
-    for band, cluster in zip(bands, range(3)):
-        widest = band.get_paths()[0].vertices[:, 0].max()
-        assert widest == pytest.approx(values[labels == cluster].max())
+def test_overlap_experiment_runs_are_two_cluster_fits_of_the_blobs():
+    from sklearn.datasets import make_blobs
+
+    runs = overlap_experiment(stds=(1, 3.0), random_state=5)
+    assert [run.cluster_std for run in runs] == [1.0, 3.0]
+    for run, std in zip(runs, (1, 3.0)):
+        assert isinstance(run, OverlapRun)
+        X, _ = make_blobs(n_samples=1000, random_state=5, cluster_std=std)
+        model = KMeans(n_clusters=2, random_state=5).fit(X)
+        np.testing.assert_array_equal(run.X, X)
+        np.testing.assert_array_equal(run.labels, model.labels_)
+        np.testing.assert_array_equal(run.centers, model.cluster_centers_)
+        assert run.inertia == model.inertia_
 
 
-def test_plot_silhouette_uses_given_values_and_checks_them():
-    labels = np.array([0, 0, 1, 1])
-    ax = plot_silhouette(None, labels, ax=Figure().subplots(),
-                         silhouette_values=[0.9, 0.8, 0.7, -0.2])
-    assert ax.get_xlim()[0] < -0.2
-    assert ax.get_title() == "Silhouette plot of 2 clusters (4 samples)"
-    with pytest.raises(ValueError, match="silhouette_values must have shape"):
-        plot_silhouette(None, labels, silhouette_values=[0.5])
-    with pytest.raises(ValueError, match="at least 2 clusters"):
-        plot_silhouette(None, [0, 0], silhouette_values=[0.0, 0.0])
+def test_overlap_table_is_the_experiment_in_numbers():
+    runs = overlap_experiment(stds=(2.0, 4.5))
+    table = overlap_table(stds=(2.0, 4.5))
+    assert table["inertia"].tolist() == [run.inertia for run in runs]
+    for share, run in zip(table["ambiguous_share"], runs):
+        assert share == ambiguous_share(run.X, run.centers)
 
 
-def test_plot_silhouette_in_japanese():
-    pytest.importorskip("matplotlib_fontja")
-    ax = plot_silhouette(None, [0, 0, 1, 1], ax=Figure().subplots(),
-                         silhouette_values=[0.5, 0.4, 0.6, 0.3], lang="ja")
-    assert ax.get_xlabel() == "シルエット係数"
-    assert ax.xaxis.label.get_fontfamily()[0] != "sans-serif"
+@pytest.mark.parametrize("stds", [(), (1.0, 0.0), (True,)],
+                         ids=["empty", "zero", "bool"])
+def test_overlap_experiment_rejects_bad_stds(stds):
+    with pytest.raises(ValueError, match="stds must be a non-empty sequence"):
+        overlap_experiment(stds)
+
+
+def test_principal_plane_matches_pca():
+    from sklearn.decomposition import PCA
+
+    X = np.random.default_rng(0).normal(size=(200, 5)) * [5.0, 3.0, 1.0, 0.5, 0.1]
+    plane = principal_plane(X)
+    pca = PCA(n_components=2, random_state=0).fit(X)
+    np.testing.assert_array_equal(plane.mean, pca.mean_)
+    np.testing.assert_array_equal(plane.components, pca.components_)
+    np.testing.assert_array_equal(plane.explained_variance_ratio,
+                                  pca.explained_variance_ratio_)
+    np.testing.assert_allclose(plane.transform(X), pca.transform(X), atol=1e-12)
+
+
+def test_principal_plane_needs_two_samples_and_features():
+    with pytest.raises(ValueError, match="at least two samples and two features"):
+        principal_plane(np.zeros((10, 1)))

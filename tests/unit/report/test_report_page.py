@@ -1,0 +1,187 @@
+"""Tests for kmeanslab.report._page: write_report, its checks, the page
+around the sections, the packaged stylesheet and script, and the file."""
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kmeanslab.report import _page, write_report
+from kmeanslab.report._page import read_asset
+
+SECTIONS = ("overview", "replay", "choose-k", "silhouette")
+ASSETS = ("report.css", "report.js")
+
+
+def _section_ids(page):
+    return re.findall(r'<section id="([^"]+)"', page)
+
+
+def test_returns_the_path_and_writes_every_section(full_inputs, tmp_path):
+    path = write_report(str(tmp_path / "r.html"), **full_inputs)
+    assert path == tmp_path / "r.html"
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert _section_ids(page) == list(SECTIONS)
+
+
+def test_no_external_resources(full_page):
+    assert "http://" not in full_page
+    assert "https://" not in full_page
+    # Every src/href is a fragment or a data: URL, never a network location.
+    for url in re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)', full_page):
+        assert url.startswith(("#", "data:")), url
+    assert "<script src" not in full_page
+    assert "@import" not in full_page and "url(" not in full_page
+    # The policy blocks any request that slips in later.
+    assert "default-src 'none'" in full_page
+
+
+def test_page_stays_small(full_page):
+    assert len(full_page.encode("utf-8")) < 500_000
+
+
+@pytest.mark.parametrize("name", ASSETS)
+def test_assets_are_package_files(name):
+    asset = resources.files("kmeanslab.report").joinpath("assets").joinpath(name)
+    assert asset.is_file()
+    assert read_asset(name) == asset.read_text(encoding="utf-8")
+    assert read_asset(name).strip()
+
+
+def test_page_inlines_the_packaged_stylesheet_and_script(full_page, full_inputs,
+                                                         tmp_path):
+    css, script = read_asset("report.css"), read_asset("report.js")
+    assert f"<style>\n{css}</style>" in full_page
+    assert f"<script>\n{script}</script>" in full_page
+    # The script only where a replay needs it; the stylesheet always.
+    page = write_report(tmp_path / "r.html",
+                        X=full_inputs["X"]).read_text(encoding="utf-8")
+    assert css in page and script not in page
+
+
+def test_page_is_built_from_the_asset_files(full_inputs, tmp_path, monkeypatch):
+    # A changed package file changes the page: nothing is kept in Python.
+    monkeypatch.setattr(_page, "read_asset", lambda name: f"/* {name} */\n")
+    page = write_report(tmp_path / "r.html", X=full_inputs["X"],
+                        trace=full_inputs["trace"]).read_text(encoding="utf-8")
+    assert "<style>\n/* report.css */\n</style>" in page
+    assert "<script>\n/* report.js */\n</script>" in page
+
+
+def test_pyproject_ships_the_assets():
+    pyproject = Path(__file__).parents[3] / "pyproject.toml"
+    package_data = tomllib.loads(pyproject.read_text())["tool"]["setuptools"][
+        "package-data"]
+    assert "assets/*" in package_data["kmeanslab.report"]
+
+
+@pytest.mark.parametrize("left_out, absent", [
+    ("trace", "replay"), ("selection", "choose-k"),
+    ("silhouette_values", "silhouette"),
+], ids=["no-trace", "no-selection", "no-silhouette"])
+def test_section_left_out_when_its_input_is_none(full_inputs, tmp_path, left_out, absent):
+    inputs = dict(full_inputs, **{left_out: None})
+    page = write_report(tmp_path / "r.html", **inputs).read_text(encoding="utf-8")
+    assert _section_ids(page) == [s for s in SECTIONS if s != absent]
+
+
+def test_x_alone_gives_only_the_overview(full_inputs, tmp_path):
+    page = write_report(tmp_path / "r.html", X=full_inputs["X"]).read_text(encoding="utf-8")
+    assert _section_ids(page) == ["overview"]
+    assert "<script" not in page
+    assert 'class="data cluster-sizes"' not in page
+    assert 'id="recommended-k"' not in page
+
+
+def test_title_is_escaped(seed_fit, tmp_path):
+    X, _ = seed_fit
+    page = write_report(tmp_path / "r.html", X=X, title="<b>A & B</b>").read_text(encoding="utf-8")
+    assert "<title>&lt;b&gt;A &amp; B&lt;/b&gt;</title>" in page
+    assert "<b>A" not in page
+
+
+@pytest.mark.parametrize("inputs, message", [
+    (lambda X, km: dict(X=X, labels=km.labels_[:10]), "labels must have shape"),
+    (lambda X, km: dict(X=X, centers=np.zeros((4, 3))), "centers must have shape"),
+    (lambda X, km: dict(X=X, silhouette_values=np.zeros(len(X))), "needs labels"),
+    (lambda X, km: dict(X=X[:, :1], trace=km.trace_), "trace centres have 2 features"),
+    (lambda X, km: dict(X=X[:500], trace=km.trace_), "trace labels cover 1000"),
+], ids=["labels-length", "centers-features", "silhouette-no-labels",
+        "trace-features", "trace-samples"])
+def test_rejects_inputs_that_do_not_match_x(seed_fit, tmp_path, inputs, message):
+    with pytest.raises(ValueError, match=message):
+        write_report(tmp_path / "r.html", **inputs(*seed_fit))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_overwrite_without_force(seed_fit, tmp_path):
+    X, _ = seed_fit
+    target = tmp_path / "r.html"
+    target.write_text("keep me")
+    with pytest.raises(FileExistsError, match=r"r\.html.*--force"):
+        write_report(target, X=X)
+    assert target.read_text() == "keep me"
+    write_report(target, X=X, force=True)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_publishes_a_finished_temporary_file_from_the_same_directory(
+        seed_fit, tmp_path, monkeypatch):
+    X, _ = seed_fit
+    target = tmp_path / "r.html"
+    moves = []
+    for name in ("replace", "link"):
+        real = getattr(os, name)
+
+        def record(src, dst, *args, _real=real, **kwargs):
+            moves.append((os.fspath(src), os.fspath(dst),
+                          open(src, encoding="utf-8").read()))
+            return _real(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, record)
+    write_report(target, X=X)
+    write_report(target, X=X, title="second", force=True)
+    assert len(moves) == 2
+    for src, dst, content in moves:
+        assert os.path.dirname(src) == str(tmp_path) and dst == str(target)
+        assert src != dst
+        assert content.endswith("</html>\n")  # complete before it is moved
+    assert target.read_text(encoding="utf-8") == moves[1][2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_failure_leaves_the_old_file_and_no_temporary(seed_fit, tmp_path, monkeypatch):
+    X, _ = seed_fit
+    target = tmp_path / "r.html"
+    target.write_text("old report")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(target, X=X, force=True)
+    assert target.read_text() == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_file_created_meanwhile_is_not_overwritten(seed_fit, tmp_path, monkeypatch):
+    X, _ = seed_fit
+    target = tmp_path / "r.html"
+    real_build_page = _page.build_page
+
+    def page_then_race(*args):
+        target.write_text("written by someone else")
+        return real_build_page(*args)
+
+    monkeypatch.setattr(_page, "build_page", page_then_race)
+    with pytest.raises(FileExistsError, match="--force"):
+        write_report(target, X=X)
+    assert target.read_text() == "written by someone else"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
