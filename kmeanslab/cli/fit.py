@@ -40,7 +40,7 @@ class _DaskRun:
 
     def __enter__(self):
         try:
-            from ..backends._dask import connect
+            from ..backends.dask import connect
         except ImportError:
             raise CommandError("--scheduler/--workers need the dask extra: "
                                "pip install kmeanslab[dask]") from None
@@ -330,13 +330,13 @@ class _FitOutputs:
                                        np.arange(len(self.centers))])
             x_label, y_label = self.names[0], "cluster"
         else:
-            from sklearn.decomposition import PCA
+            from ..diagnostics import principal_plane
 
-            pca = PCA(n_components=2).fit(self.X_model)
-            points = pca.transform(self.X_model)
-            centers = pca.transform(self.model.cluster_centers_)
+            plane = principal_plane(self.X_model)
+            points = plane.transform(self.X_model)
+            centers = plane.transform(self.model.cluster_centers_)
             x_label, y_label = (f"PC{i + 1} ({share:.1%} of the variance)"
-                                for i, share in enumerate(pca.explained_variance_ratio_))
+                                for i, share in enumerate(plane.explained_variance_ratio))
         if n_samples > _SCATTER_MAX_POINTS:
             keep = np.sort(np.random.default_rng(0).choice(
                 n_samples, _SCATTER_MAX_POINTS, replace=False))
