@@ -98,26 +98,36 @@ def _update_centers(backend, state, step, centers_old):
     moved onto samples far from their centres (as scikit-learn does).
 
     A cluster is empty when it holds no sample of positive weight
-    (``step.counts``, which counts only those, is zero). Empty clusters are
-    moved onto the samples of positive weight farthest from their centres,
-    farthest first; a zero-weight sample is never chosen, since a centre on
-    it would weigh nothing and be empty again at the next step. Each moved
+    (``step.counts``, which counts only those, is zero). Empty clusters
+    (lowest index first) are moved onto the samples farthest from their
+    centres, farthest first, taken among the samples of positive weight that
+    do not sit on their centre: a centre on a zero-weight sample would weigh
+    nothing and be empty again at the next step, and one on a sample already
+    at distance 0 would not lower the inertia (with duplicated points, the
+    centres would swap between copies forever). Each moved
     sample leaves its old cluster: its weight and row are taken out of that
-    cluster's sums and its count drops by one. A cluster whose last sample
-    of positive weight is moved away ("drained") keeps its previous centre:
-    it is empty at the next step and is relocated then. Emptiness is decided
-    by these integer counts, never by a difference of float weights, which
-    can leave a rounding residue (0.3 + 0.2 + 0.4 - 0.3 - 0.2 - 0.4 > 0).
-    When there are more empty clusters than samples of positive weight,
-    the clusters beyond that keep their centre.
+    cluster's sums and its count drops by one. Emptiness is decided by these
+    integer counts, never by a difference of float weights, which can leave
+    a rounding residue (0.3 + 0.2 + 0.4 - 0.3 - 0.2 - 0.4 > 0).
+
+    A cluster whose every sample of positive weight moved to empty clusters
+    ("drained") takes the weighted mean of the samples it held at this step,
+    as if none had moved: a point inside the data, where the next step
+    decides again which samples it keeps. When there are more empty
+    clusters than samples of positive weight, the clusters beyond that keep
+    their centre.
     """
     sums = np.array(step.sums, dtype=np.float64)
     weights = np.array(step.weights, dtype=np.float64)
     counts = np.array(step.counts, dtype=np.int64)
+    held = counts > 0
+    means = np.zeros_like(sums)
+    means[held] = sums[held] / weights[held, None]
     empty = np.flatnonzero(counts == 0)[:backend.n_positive]
     relocated_rows = []
     if empty.size:
         far = state.farthest(centers_old, empty.size)
+        empty = empty[:far.size]
         rows = backend.take_rows(far).astype(np.float64)
         row_weights = backend.weights_of(far).astype(np.float64)
         old = np.asarray(state.labels[far])
@@ -127,8 +137,11 @@ def _update_centers(backend, state, step, centers_old):
             counts[o] -= 1
             relocated_rows.append((cluster, row))
     new_centers = np.array(centers_old, dtype=np.float64)
-    filled = counts > 0
-    new_centers[filled] = sums[filled] / weights[filled, None]
+    new_centers[held] = means[held]
+    # Clusters that lost samples to relocation and kept some: the mean of
+    # what they kept (drained ones keep the mean of what they held).
+    kept = held & (counts > 0) & (counts < np.asarray(step.counts))
+    new_centers[kept] = sums[kept] / weights[kept, None]
     for cluster, row in relocated_rows:
         new_centers[cluster] = row
     return (new_centers.astype(backend.dtype),

@@ -62,33 +62,53 @@ def cluster_stats(X, labels, n_clusters, sample_weight=None):
 
 
 def update_centers(X, labels, centers_old, sample_weight=None):
-    """Weighted means of the clusters; empty clusters are moved onto the
-    samples farthest from their assigned (old) centres, farthest first,
-    taking those samples' weight away from the clusters they came from.
+    """Weighted means of the clusters, with empty clusters moved onto samples.
+
+    A cluster is empty when it holds no sample of positive weight. Empty
+    clusters (lowest index first) are moved onto the samples of positive
+    weight off their centre (beyond rounding noise) farthest from their assigned (old) centres,
+    farthest first (ties to the lower index), as many as there are such
+    samples; each moved sample leaves its old cluster. A cluster left with no
+    sample of positive weight ("drained") takes the mean of what it held
+    before the moves; clusters that can not be relocated keep their centre.
 
     Returns (new_centers, relocated) with relocated the sorted tuple of
-    empty cluster indices.
+    relocated cluster indices.
     """
     X = np.asarray(X, dtype=np.float64)
     centers_old = np.asarray(centers_old, dtype=np.float64)
     n_clusters = centers_old.shape[0]
     w = _weights(sample_weight, X.shape[0])
+    labels = np.asarray(labels)
+    positive = w > 0
     sums, weights, _ = cluster_stats(X, labels, n_clusters, w)
-    empty = np.flatnonzero(weights <= 0)
-    moved = []
+    counts = np.bincount(labels[positive], minlength=n_clusters)
+    held = counts > 0
+    new = centers_old.copy()
+    new[held] = sums[held] / weights[held, None]
+    empty = np.flatnonzero(counts == 0)
     if empty.size:
         diff = X - centers_old[labels]
         far_d = np.einsum("ij,ij->i", diff, diff)
-        order = np.lexsort((np.arange(X.shape[0]), -far_d))[: empty.size]
+        # Samples within rounding noise of their centre are copies of it.
+        noise = (16 * np.finfo(np.float64).eps) ** 2 * (
+            np.einsum("ij,ij->i", X, X)
+            + np.einsum("ij,ij->i", centers_old, centers_old)[labels])
+        far_d = np.where(positive & (far_d > noise), far_d, -np.inf)
+        order = np.lexsort((np.arange(X.shape[0]), -far_d))
+        order = order[far_d[order] > -np.inf][: empty.size]
+        empty = empty[: order.size]
+        left = set()
         for cluster, row in zip(empty, order):
             sums[labels[row]] -= w[row] * X[row]
             weights[labels[row]] -= w[row]
-            moved.append((cluster, X[row]))
-    new = centers_old.copy()
-    filled = weights > 0
-    new[filled] = sums[filled] / weights[filled, None]
-    for cluster, row in moved:
-        new[cluster] = row
+            counts[labels[row]] -= 1
+            left.add(int(labels[row]))
+        for c in left:
+            if counts[c] > 0:
+                new[c] = sums[c] / weights[c]
+        for cluster, row in zip(empty, order):
+            new[cluster] = X[row]
     return new, tuple(int(c) for c in empty)
 
 
