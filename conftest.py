@@ -1,7 +1,26 @@
-"""Collection rules for the doctests run over the package: modules that need
-an optional extra are skipped when it is not installed."""
+"""Collection rules for the doctests run over the package: modules and
+examples that need an optional extra are skipped when it is not installed."""
 
 import importlib.util
 
-collect_ignore = ([] if importlib.util.find_spec("dask")
-                  else ["kmeanslab/backends/_dask.py", "kmeanslab/io/_chunks.py"])
+import pytest
+
+_HAS_DASK = importlib.util.find_spec("dask") is not None
+
+collect_ignore = ([] if _HAS_DASK
+                  else ["kmeanslab/backends/dask", "kmeanslab/io/_chunks.py"])
+# --doctest-modules would also import every tests/**/conftest.py as a module
+# named "conftest", and the second one clashes with the first ("import file
+# mismatch"); pytest still loads them as conftests.
+collect_ignore_glob = ["tests/*conftest.py"]
+# Doctests of functions that live in modules without the extra but need it.
+_NEEDS_DASK = {"kmeanslab.core.fit_dask"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if _HAS_DASK:
+        return
+    skip = pytest.mark.skip(reason="needs the dask extra")
+    for item in items:
+        if item.name in _NEEDS_DASK:
+            item.add_marker(skip)
