@@ -3,9 +3,12 @@
 Modules
 -------
 _read
-    :func:`read_table`: a CSV (delimiter and header sniffed), Parquet (file
-    or folder) or ``.npy`` file as a float matrix, with one-line
-    :class:`DataFileError` messages for what cannot be used.
+    :func:`read_table`: a CSV (delimiter and header sniffed, a pandas index
+    column skipped), Parquet (file or folder), a folder of CSV files or a
+    ``.npy`` file as a float matrix, with one-line :class:`DataFileError`
+    messages for what cannot be used; :func:`load_table` also says how the
+    file was read (:class:`LoadedTable`); :func:`files_checksum` hashes the
+    files read.
 _write
     :func:`atomic_write`, :func:`write_bytes`, :func:`write_table`: write
     through a temporary file, never leave a partial file, never replace an
@@ -18,15 +21,18 @@ _chunks
 """
 
 from ._chunks import DEFAULT_CHUNK_BYTES, open_chunked
-from ._read import DataFileError, read_table
+from ._read import DataFileError, LoadedTable, files_checksum, load_table, read_table
 from ._write import TABLE_SUFFIXES, atomic_write, check_outputs, write_bytes, write_table
 
 __all__ = [
     "DEFAULT_CHUNK_BYTES",
     "DataFileError",
+    "LoadedTable",
     "TABLE_SUFFIXES",
     "atomic_write",
     "check_outputs",
+    "files_checksum",
+    "load_table",
     "open_chunked",
     "read_table",
     "write_bytes",

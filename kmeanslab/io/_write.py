@@ -5,8 +5,10 @@ temporary file next to the target and move it into place, so an interrupted
 or failing writer never leaves a truncated file; they refuse to replace an
 existing file unless ``force`` is given, even one that appears while they
 write. :func:`check_outputs` makes the same refusal for a whole set of
-paths before any work starts, and :func:`exists_error` is the error all of
-them (and the demo and report writers) raise.
+paths before any work starts, and also refuses folders that cannot be
+written and an earlier run's outputs that this run would not replace;
+:func:`exists_error` is the error all of them (and the demo and report
+writers) raise for an existing file.
 """
 
 from __future__ import annotations
@@ -52,29 +54,50 @@ def exists_error(path):
                            f"the command line) to overwrite it")
 
 
-def check_outputs(paths, *, force=False):
-    """Refuse, before any work, to write where a file already exists.
+def check_outputs(paths, *, force=False, stale=()):
+    """Refuse, before any work, a set of outputs that cannot be written.
 
     Parameters
     ----------
     paths : iterable of str or path-like
         Every file a command is going to write.
     force : bool, default=False
-        Allow replacing existing files (directories are never replaced).
+        Allow replacing existing files (directories are never replaced) and
+        removing the ``stale`` ones.
+    stale : iterable of str or path-like, default=()
+        Files the command writes on other runs but not on this one (the
+        tables in another format, an optional figure): left beside the new
+        outputs they would pass for part of this run.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The ``stale`` files that exist (only with ``force``: the caller
+        removes them once the new outputs are written).
 
     Raises
     ------
     FileExistsError
-        If ``force`` is False and one of the paths exists (the message names
-        it, and how many others exist too), or a path is a directory.
+        If ``force`` is False and one of the paths or stale files exists
+        (the message names it, and how many others exist too), or a path is
+        a directory.
+    NotADirectoryError
+        If a path's directory, or the closest of its parents that exists,
+        is a file.
+    PermissionError
+        If that directory cannot be written (checked with :func:`os.access`,
+        so it is not checked for a process that may write anywhere).
     """
     paths = [Path(p) for p in paths]
     directories = [p for p in paths if p.is_dir()]
     if directories:
         raise FileExistsError(f"{directories[0]} is a directory; cannot write a "
                               f"file there")
+    for directory in dict.fromkeys(p.parent for p in paths):
+        _check_writable(directory)
+    stale = [Path(p) for p in stale if Path(p).is_file()]
     if force:
-        return
+        return stale
     existing = [p for p in paths if p.exists()]
     if existing:
         more = len(existing) - 1
@@ -84,6 +107,27 @@ def check_outputs(paths, *, force=False):
                                     f"file(s)) already exist; pass force=True "
                                     f"(--force on the command line) to overwrite")
         raise error
+    if stale:
+        names = ", ".join(p.name for p in stale)
+        raise FileExistsError(f"{stale[0].parent} holds {names} from an earlier "
+                              f"run, which this run would not replace; pass "
+                              f"force=True (--force on the command line) to "
+                              f"remove {'it' if len(stale) == 1 else 'them'}")
+    return []
+
+
+def _check_writable(directory):
+    """Raise unless files can be created in ``directory`` (made if missing)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(f"cannot write into {directory}: {existing} is a "
+                                 f"file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == directory else f" ({existing} cannot be written)"
+        raise PermissionError(f"cannot write into {directory}: permission "
+                              f"denied{where}")
 
 
 def atomic_write(path, write, *, force=False):

@@ -173,3 +173,161 @@ def test_bad_column_selection(tmp_path, columns, fragment):
     path = _write(tmp_path, "data.csv", "a,b\n1,2\n")
     with pytest.raises(DataFileError, match=fragment):
         read_table(path, columns=columns)
+
+
+# --- header detection, index columns, directories, decimals ------------------
+
+DECIMALS = np.array([[0.0634, 5.4208], [1.3297, -0.4857], [2.5, 3.75],
+                     [-1.125, 0.875]])
+
+
+@pytest.mark.parametrize("header_line, names", [
+    ("2019,2020", ["2019", "2020"]),
+    ("0,1", ["0", "1"]),
+    ("a,b", ["a", "b"]),
+], ids=["years", "pandas-default-names", "text"])
+def test_numeric_looking_header_is_read_as_names(tmp_path, header_line, names):
+    path = tmp_path / "data.csv"
+    path.write_text(header_line + "\n" + "\n".join(
+        f"{a},{b}" for a, b in DECIMALS) + "\n")
+    X, got = read_table(path)
+    np.testing.assert_array_equal(X, DECIMALS)
+    assert got == names
+
+
+@pytest.mark.parametrize("first_row", ["0,0", "1,2"], ids=["origin", "small-ints"])
+def test_integer_first_row_among_decimals_is_data(tmp_path, first_row):
+    path = tmp_path / "data.csv"
+    path.write_text(first_row + "\n" + "\n".join(
+        f"{a},{b}" for a, b in DECIMALS) + "\n")
+    X, names = read_table(path)
+    assert X.shape == (5, 2) and names == ["x0", "x1"]
+
+
+def test_header_option_overrides_detection(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("2019,2020\n5,6\n7,8\n")
+    # Integers under integers: no evidence of a header, so it is data ...
+    assert read_table(path)[0].shape == (3, 2)
+    # ... unless the caller says otherwise.
+    X, names = read_table(path, header=True)
+    np.testing.assert_array_equal(X, [[5.0, 6.0], [7.0, 8.0]])
+    assert names == ["2019", "2020"]
+    X, names = read_table(tmp_path / "data.csv", header=False)
+    assert X.shape == (3, 2) and names == ["x0", "x1"]
+    with pytest.raises(TypeError, match="header must be"):
+        read_table(path, header="yes")
+
+
+@pytest.mark.parametrize("names", [["a", "b"], None], ids=["named", "unnamed"])
+def test_pandas_index_column_is_skipped_and_reported(tmp_path, names):
+    from kmeanslab.io import load_table
+
+    path = tmp_path / "frame.csv"
+    pd.DataFrame(DECIMALS, columns=names).to_csv(path)
+    table = load_table(path)
+    np.testing.assert_array_equal(table.X, DECIMALS)
+    assert table.column_names == (names or ["0", "1"])
+    assert table.index_column == "" and table.header is True
+    kept = load_table(path, keep_index=True)
+    np.testing.assert_array_equal(kept.X[:, 0], np.arange(4))
+    assert kept.index_column is None and kept.X.shape == (4, 3)
+
+
+def test_a_first_column_that_is_not_0_to_n_is_data(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text(",a\n3,1.5\n4,2.5\n")
+    X, names = read_table(path)
+    np.testing.assert_array_equal(X, [[3.0, 1.5], [4.0, 2.5]])
+    assert names == ["x0", "a"]
+
+
+def test_decimal_comma_gets_a_hint(tmp_path):
+    path = tmp_path / "comma.csv"
+    path.write_text("a;b\n1,23;4,56\n7,5;8,25\n")
+    with pytest.raises(DataFileError) as info:
+        read_table(path)
+    message = str(info.value)
+    assert "column 'a'" in message and "'1,23' on line 2" in message
+    assert "decimal comma" in message and "decimal=','" in message
+
+
+def test_directory_of_csv_files_is_one_table(tmp_path):
+    from kmeanslab.io import load_table
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pd.DataFrame(DECIMALS[:2], columns=["a", "b"]).to_csv(folder / "p1.csv", index=False)
+    pd.DataFrame(DECIMALS[2:], columns=["a", "b"]).to_csv(folder / "p2.csv", index=False)
+    (folder / "_SUCCESS").write_text("")
+    table = load_table(folder)
+    np.testing.assert_array_equal(table.X, DECIMALS)
+    assert table.column_names == ["a", "b"] and table.format == "csv"
+    assert [p.name for p in table.files] == ["p1.csv", "p2.csv"]
+    pd.DataFrame(DECIMALS[2:], columns=["a", "c"]).to_csv(folder / "p3.csv", index=False)
+    with pytest.raises(DataFileError, match="different columns: p1.csv has "
+                                            r"\(a, b\), p3.csv has \(a, c\)"):
+        read_table(folder)
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ({"p.parquet": None, "q.csv": None}, "mixes Parquet files"),
+    ({"q.csv": None, "notes.json": "{}"}, "also holds 'notes.json'"),
+    ({}, "holds no data files; expected one of .csv"),
+], ids=["mixed", "stray-file", "empty"])
+def test_directories_that_are_not_one_table(tmp_path, content, fragment):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for name, text in content.items():
+        if name.endswith(".parquet"):
+            pd.DataFrame(DECIMALS, columns=["a", "b"]).to_parquet(folder / name)
+        else:
+            (folder / name).write_text(text or "a,b\n1.5,2.5\n")
+    with pytest.raises(DataFileError, match=fragment):
+        read_table(folder)
+
+
+def test_parquet_directory_with_different_schemas_is_refused(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pd.DataFrame(DECIMALS, columns=["a", "b"]).to_parquet(folder / "p1.parquet")
+    pd.DataFrame(DECIMALS, columns=["a", "c"]).to_parquet(folder / "p2.parquet")
+    with pytest.raises(DataFileError, match="schemas differ: p1.parquet has columns "
+                                            r"\(a, b\), p2.parquet has \(a, c\)"):
+        read_table(folder, columns="a")
+
+
+def test_parquet_decimal_columns_are_numbers(tmp_path):
+    import decimal
+
+    path = tmp_path / "money.parquet"
+    pd.DataFrame({"price": [decimal.Decimal("1.50"), decimal.Decimal("2.25")],
+                  "n": [1, 2]}).to_parquet(path)
+    X, names = read_table(path)
+    np.testing.assert_array_equal(X, [[1.5, 1.0], [2.25, 2.0]])
+    assert names == ["price", "n"]
+
+
+def test_unreadable_file_is_a_one_line_error(tmp_path, monkeypatch):
+    from kmeanslab.io import _read
+
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n")
+    # Root reads every file whatever its mode: deny the access check instead.
+    monkeypatch.setattr(_read.os, "access", lambda *args, **kwargs: False)
+    with pytest.raises(DataFileError) as info:
+        read_table(path)
+    assert str(info.value) == f"{path}: permission denied (cannot read it)"
+
+
+def test_files_checksum_covers_names_and_bytes(tmp_path):
+    from kmeanslab.io import files_checksum
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("x\n1\n")
+    b.write_text("x\n2\n")
+    one = files_checksum([a])
+    assert one.startswith("sha256:") and len(one) == 7 + 64
+    assert files_checksum([a, b]) != files_checksum([b, a])
+    b.write_text("x\n3\n")
+    assert files_checksum([a]) == one

@@ -155,3 +155,38 @@ def test_exists_error_is_one_line_naming_the_file_and_force(tmp_path):
     message = str(error)
     assert message.startswith(f"{tmp_path / 'out.csv'} already exists")
     assert "--force" in message and "\n" not in message and "Errno" not in message
+
+
+def test_check_outputs_refuses_a_folder_under_a_file(tmp_path):
+    blocker = tmp_path / "data.csv"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match=f"{blocker} is a file"):
+        check_outputs([tmp_path / "out.csv", blocker / "out" / "labels.csv"])
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_check_outputs_refuses_a_read_only_folder(tmp_path, monkeypatch):
+    from kmeanslab.io import _write
+
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    # Root may write anywhere: deny the access check for that folder only.
+    real = os.access
+    monkeypatch.setattr(_write.os, "access", lambda path, mode: (
+        False if os.fspath(path) == str(read_only) else real(path, mode)))
+    with pytest.raises(PermissionError, match=f"cannot write into {read_only / 'new'}"
+                                              f": permission denied"):
+        check_outputs([read_only / "new" / "a.csv"])
+    check_outputs([tmp_path / "a.csv"])
+
+
+def test_check_outputs_stale_files(tmp_path):
+    stale = tmp_path / "moves.csv"
+    stale.write_text("old run")
+    other = tmp_path / "notes.txt"
+    with pytest.raises(FileExistsError, match="holds moves.csv from an earlier run"
+                                              ".*--force.* to remove it"):
+        check_outputs([tmp_path / "labels.csv"], stale=[stale, other])
+    assert check_outputs([tmp_path / "labels.csv"], stale=[stale, other],
+                         force=True) == [stale]
+    assert check_outputs([tmp_path / "labels.csv"], stale=[other]) == []
