@@ -209,4 +209,6 @@ def _draw_criterion(ax, name, selection, rows, ks):
     if ks.size:
         ax.set_xticks(ks)
     ax.grid(alpha=0.2)
-    ax.legend(loc="best", fontsize="small")
+    if ax.get_legend_handles_labels()[0]:
+        # No pick and no recommendation: no legend rather than an empty box.
+        ax.legend(loc="best", fontsize="small")

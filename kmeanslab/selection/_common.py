@@ -108,17 +108,43 @@ def check_ks(k_range, minimum, maximum, maximum_reason):
             f"({maximum_reason})")
     if dropped:
         warnings.warn(
-            f"k_range: skipping k={dropped}, outside [{minimum}, {maximum}] "
-            f"({maximum_reason})", SkippedKWarning, stacklevel=3)
+            f"k_range: skipping {len(dropped)} k(s), k={format_ks(dropped)}, outside "
+            f"[{minimum}, {maximum}] ({maximum_reason})", SkippedKWarning,
+            stacklevel=3)
     return tuple(kept)
 
 
+# A list of ks longer than this is shortened when printed.
+_MAX_SHOWN_KS = 12
+
+
 def format_ks(ks):
-    """``"2..10"`` for a run of consecutive ks, the list otherwise."""
+    """The ks as short text: ``"2..10"`` for a run of consecutive ks, the
+    list otherwise, with runs of three or more written ``a..b`` and the
+    middle of a very long list left out (``"[2, 4, 6, ..., 200, 202] (101
+    ks)"``).
+
+    Examples
+    --------
+    >>> format_ks([2, 3, 4, 5]), format_ks([2, 4, 8]), format_ks([5])
+    ('2..5', '[2, 4, 8]', '[5]')
+    >>> format_ks([2, 3, 4, 7, 9, 10, 11])
+    '[2..4, 7, 9..11]'
+    """
     ks = list(ks)
     if len(ks) > 2 and ks == list(range(ks[0], ks[-1] + 1)):
         return f"{ks[0]}..{ks[-1]}"
-    return str(ks)
+    parts, start = [], 0
+    for end in range(1, len(ks) + 1):
+        if end == len(ks) or ks[end] != ks[end - 1] + 1:
+            run = ks[start:end]
+            parts += [f"{run[0]}..{run[-1]}"] if len(run) > 2 else [str(k) for k in run]
+            start = end
+    if len(parts) > _MAX_SHOWN_KS:
+        half = _MAX_SHOWN_KS // 2
+        return (f"[{', '.join(parts[:half])}, ..., {', '.join(parts[-half:])}] "
+                f"({len(ks)} ks)")
+    return f"[{', '.join(parts)}]"
 
 
 def n_distinct_rows(X):

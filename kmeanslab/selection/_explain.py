@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import format_ks
 from ._gap import one_se_pick
 from ._knee import find_knee
 
-__all__ = ["criterion_picks", "explain", "vote"]
+__all__ = ["ELBOW_MIN_KS", "criterion_picks", "explain", "vote"]
+
+#: Scored ks the elbow needs. Kneedle (S=1) takes a local maximum of its
+#: difference curve only when the curve then drops by 1 / (n_ks - 1); with
+#: evenly spaced ks the maximum is at most 1 - 1 / (n_ks - 1) and the curve
+#: ends at 0, so no knee can be found in fewer than 4.
+ELBOW_MIN_KS = 4
 
 # How the explanation names each criterion.
 _LABELS = {
@@ -158,10 +165,8 @@ def explain(rows, picks, recommended, votes, tied, silhouette, gap_how):
     sentences = []
     voting = {name: k for name, k in picks.items() if k is not None}
     if "inertia" in picks and picks["inertia"] is None:
-        n_scored = sum(row["skipped"] is None for row in rows)
-        sentences.append("The inertia curve has no clear elbow, so it casts no vote."
-                         if n_scored >= 3 else "Fewer than 3 ks were scored, too few "
-                         "to find an elbow in the inertia curve.")
+        sentences.append(_no_elbow([row["k"] for row in rows
+                                    if row["skipped"] is None]))
     if recommended is None:
         sentences.append("No criterion picked a k.")
     elif len(votes) == 1:
@@ -197,10 +202,32 @@ def explain(rows, picks, recommended, votes, tied, silhouette, gap_how):
         sentences.append(f"The gap statistic rises up to k={picks['gap']}, the largest "
                          f"k it scored: the best k may lie beyond the range.")
     sentences += _silhouette_uncertainty(rows, picks, silhouette)
-    skipped = [f"k={row['k']} ({row['skipped']})" for row in rows if row["skipped"]]
-    if skipped:
-        sentences.append("Not scored: " + "; ".join(skipped) + ".")
+    sentences += _not_scored(rows)
     return " ".join(sentences)
+
+
+def _no_elbow(scored_ks):
+    """Why the inertia curve casts no vote."""
+    n = len(scored_ks)
+    evenly_spaced = n < 3 or len(set(np.diff(scored_ks))) == 1
+    if n < ELBOW_MIN_KS and evenly_spaced:
+        return (f"The elbow needs at least {ELBOW_MIN_KS} scored ks and "
+                f"{'only ' if n else ''}{n} {'was' if n == 1 else 'were'} scored, "
+                f"so the inertia curve casts no vote.")
+    return "The inertia curve has no clear elbow, so it casts no vote."
+
+
+def _not_scored(rows):
+    """One sentence listing the ks not scored, grouped by reason."""
+    reasons = {}
+    for row in rows:
+        if row["skipped"]:
+            reasons.setdefault(row["skipped"], []).append(row["k"])
+    if not reasons:
+        return []
+    groups = [f"k={format_ks(ks) if len(ks) > 1 else ks[0]} ({reason})"
+              for reason, ks in reasons.items()]
+    return ["Not scored: " + "; ".join(groups) + "."]
 
 
 def _silhouette_uncertainty(rows, picks, silhouette):

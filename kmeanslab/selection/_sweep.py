@@ -41,8 +41,10 @@ class KSelection:
         (``silhouette`` [and ``silhouette_low``, ``silhouette_high`` when
         sampled], ``calinski_harabasz``, ``davies_bouldin``, ``gap``,
         ``gap_se``, ``stability``, ``stability_std``), ``n_iter``,
-        ``fit_seconds`` and ``skipped`` (None, or why the k was not scored;
-        its scores are then NaN).
+        ``fit_seconds`` (the wall time of the fit, after a warm-up fit has
+        compiled the kernels, so that the first k is not charged for it)
+        and ``skipped`` (None, or why the k was not scored; its scores are
+        then NaN).
     picks : dict of str to int or None
         The k each criterion picks: ``inertia`` the Kneedle elbow, the
         highest ``silhouette``, ``calinski_harabasz`` and ``stability``, the
@@ -72,15 +74,22 @@ class KSelection:
     silhouette: str = "exact"
 
     def to_pandas(self):
-        """The table as a pandas DataFrame indexed by k.
+        """The table as a pandas DataFrame indexed by k, with the verdict.
 
         Returns
         -------
         pandas.DataFrame
+            The columns of ``table`` and two more: ``picked_by``, the
+            criteria that pick each k (comma-separated, empty for none), and
+            ``recommended``, True on the row of ``recommended_k``.
         """
         import pandas as pd
 
-        return pd.DataFrame(list(self.table)).set_index("k")
+        frame = pd.DataFrame(list(self.table)).set_index("k")
+        frame["picked_by"] = [",".join(name for name, k in self.picks.items()
+                                       if k == row_k) for row_k in frame.index]
+        frame["recommended"] = frame.index == self.recommended_k
+        return frame
 
     def plot(self, fig=None):
         """One panel per criterion, its pick marked, the recommended k shaded.
@@ -105,12 +114,13 @@ class KSelection:
         -------
         str
         """
-        df = self.to_pandas().drop(columns=["fit_seconds"])
-        if df["skipped"].isna().all():
-            df = df.drop(columns=["skipped"])
-        else:
-            df["skipped"] = df["skipped"].fillna("")
-        table = df.to_string(float_format=lambda value: f"{value:.4g}")
+        df = self.to_pandas()
+        # The ks not scored have no numbers: the explanation lists them (a
+        # range beyond the data would otherwise print a row per k).
+        df = df[df["skipped"].isna()].drop(columns=["fit_seconds", "skipped",
+                                                    "picked_by", "recommended"])
+        table = (df.to_string(float_format=lambda value: f"{value:.4g}")
+                 if len(df) else "(no k was scored)")
         picks = ", ".join(f"{name}: {'-' if k is None else k}"
                           for name, k in self.picks.items())
         lines = [f"k selection over k = {format_ks(self.ks)}", table,
@@ -168,7 +178,7 @@ class _Sweep:
 
         if k > self.n_distinct:
             return self.empty_row(k, f"X has only {self.n_distinct} distinct points, "
-                                     f"fewer than k={k}"), None
+                                     f"fewer than k"), None
         with thread_limit(self.fit_params["n_threads"]):
             start = time.perf_counter()
             model = kmeans(self.X, k, random_state=self.seed, **self.fit_params)
@@ -182,6 +192,23 @@ class _Sweep:
                        fit_seconds=fit_seconds)
             row.update(self._scores(k, model))
         return row, model
+
+    def warm_up(self, k):
+        """Fit ``k`` once on a few rows of X with the algorithm the sweep's
+        fits will run, so that numba compiles (or loads) their kernels here
+        and not inside the first k's ``fit_seconds``."""
+        from .._threads import thread_limit
+        from ..core import kmeans, resolve_algorithm
+
+        n_samples, n_features = self.X.shape
+        algorithm = resolve_algorithm(self.fit_params.get("algorithm", "auto"),
+                                      n_samples, n_features, k)
+        rows = np.ascontiguousarray(self.X[:min(n_samples, max(2 * k, 64))])
+        params = dict(self.fit_params, algorithm=algorithm, n_init=1, max_iter=2)
+        with thread_limit(params["n_threads"]), warnings.catch_warnings():
+            # A few rows may hold fewer distinct points than k.
+            warnings.simplefilter("ignore")
+            kmeans(rows, min(k, rows.shape[0]), random_state=0, **params)
 
     def _scores(self, k, model):
         from .. import metrics
@@ -283,6 +310,23 @@ def _check_criteria(criteria):
     return criteria
 
 
+# Criteria defined only for 2 <= k <= n_samples - 1, as choose_k reports them.
+_BOUNDED = {"silhouette": "the silhouette", "calinski_harabasz": "Calinski-Harabasz",
+            "davies_bouldin": "Davies-Bouldin"}
+
+
+def _k_bounds_reason(criteria, n_samples):
+    """Why choose_k scores only 2 <= k <= n_samples - 1, for these criteria."""
+    bounded = [label for name, label in _BOUNDED.items() if name in criteria]
+    if bounded:
+        names = (" and ".join(bounded) if len(bounded) <= 2
+                 else ", ".join(bounded[:-1]) + " and " + bounded[-1])
+        return (f"{names} {'needs' if len(bounded) == 1 else 'need'} "
+                f"2 <= k <= n_samples - 1 = {n_samples - 1}")
+    return (f"choose_k compares 2 <= k <= n_samples - 1 = {n_samples - 1}: with "
+            f"k = 1 or one sample per cluster there is no grouping to choose")
+
+
 def _check_n_jobs(n_jobs):
     import os
 
@@ -302,9 +346,11 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     X : array-like of shape (n_samples, n_features)
         Data; float32 and float64 are kept, other types become float64.
     k_range : iterable of int, default=range(2, 11)
-        ks to try. The silhouette needs 2 <= k <= n_samples - 1: ks outside
-        are dropped with a :class:`SkippedKWarning` (a ValueError when none
-        remain). A k above the number of distinct rows of X gets a table row
+        ks to try, each in [2, n_samples - 1] (the silhouette,
+        Calinski-Harabasz and Davies-Bouldin are defined there only, and
+        every criterion is compared over the same ks): ks outside are dropped
+        with a :class:`SkippedKWarning` that says why for the criteria
+        asked (a ValueError when none remain). A k above the number of distinct rows of X gets a table row
         marked ``skipped``.
     criteria : sequence of str, default=all six
         Any of "elbow" (the Kneedle elbow of the inertia curve; "inertia"
@@ -417,8 +463,7 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     if n_distinct == 1:
         raise ValueError("X has a single distinct point (all rows are identical); "
                          "there is no k >= 2 to choose")
-    ks = check_ks(k_range, 2, n_samples - 1,
-                  f"the silhouette needs 2 <= k <= n_samples - 1 = {n_samples - 1}")
+    ks = check_ks(k_range, 2, n_samples - 1, _k_bounds_reason(criteria, n_samples))
     n_jobs = min(n_jobs, len(ks))
     if n_jobs > 1 and not _threading_layer_is_threadsafe():
         warnings.warn("numba's workqueue threading layer cannot run kernels from "
@@ -433,6 +478,7 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     sweep = _Sweep(X, criteria, silhouette, silhouette_n_samples,
                    base_seed(random_state), fit_params, n_distinct, n_refs,
                    reference, n_runs, subsample, n_threads)
+    sweep.warm_up(ks[0])
     if n_jobs > 1:
         # One outer BLAS limit: the per-fit limits entered and left by the
         # worker threads in any order then all restore this one's setting.

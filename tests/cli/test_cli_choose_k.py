@@ -130,7 +130,7 @@ def test_ks_beyond_the_data_are_skipped_with_a_warning(tmp_path, run, data_file)
     result = run(path, "--k", "2..8", "--criteria", "silhouette", "--out",
                  tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "Warning: k_range: skipping k=[6, 7, 8]" in result.stderr
+    assert "Warning: k_range: skipping 3 k(s), k=6..8" in result.stderr
     assert pd.read_csv(tmp_path / "out" / "k_selection.csv")["k"].max() == 5
 
 

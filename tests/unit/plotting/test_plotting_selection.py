@@ -60,3 +60,15 @@ def test_plot_selection_makes_a_figure_of_selection_figsize(data):
         plotting.selection_figsize(4))
     assert len(fig.axes) == 4
     assert fig.get_suptitle() == f"recommended k = {selection.recommended_k}"
+
+
+def test_a_panel_without_pick_or_recommendation_has_no_legend(data):
+    import warnings
+
+    selection = choose_k(data[0], range(2, 5), criteria=("inertia",),
+                         random_state=0, progress=False)
+    assert selection.picks == {"inertia": None} and selection.recommended_k is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels"
+        fig = plotting.plot_selection(selection, fig=Figure())
+    assert fig.axes[0].get_legend() is None

@@ -2,6 +2,7 @@
 explanation, on the walkthrough's sweep and on hand-made tables."""
 
 import numpy as np
+import pytest
 from sklearn.datasets import make_blobs
 
 from kmeanslab.selection import choose_k, find_knee
@@ -95,17 +96,41 @@ def test_one_criterion_alone_is_explained():
     rows = _rows([2, 3, 4], inertia=[3.0, 2.0, 1.0], silhouette=[0.5, 0.7, 0.6])
     picks, recommended, text = _verdict(rows, ("inertia", "silhouette"))
     assert picks == {"inertia": None, "silhouette": 3} and recommended == 3
-    assert text == ("The inertia curve has no clear elbow, so it casts no vote. "
-                    "Only the silhouette picked a k: k=3, because the exact "
-                    "silhouette is highest at k=3 (0.700).")
+    assert text == ("The elbow needs at least 4 scored ks and only 3 were scored, "
+                    "so the inertia curve casts no vote. Only the silhouette "
+                    "picked a k: k=3, because the exact silhouette is highest at "
+                    "k=3 (0.700).")
 
 
-def test_too_few_ks_for_an_elbow():
-    rows = _rows([2, 3], inertia=[3.0, 1.0])
+@pytest.mark.parametrize("ks, inertia", [([2, 3], [3.0, 1.0]),
+                                         ([2, 3, 4], [9.0, 2.0, 1.0])],
+                         ids=["two", "three"])
+def test_too_few_ks_for_an_elbow_say_how_many_it_needs(ks, inertia):
+    rows = _rows(ks, inertia=inertia)
     picks, recommended, text = _verdict(rows, ("inertia",))
     assert picks == {"inertia": None} and recommended is None
-    assert text == ("Fewer than 3 ks were scored, too few to find an elbow in the "
-                    "inertia curve. No criterion picked a k.")
+    assert text == (f"The elbow needs at least 4 scored ks and only {len(ks)} were "
+                    f"scored, so the inertia curve casts no vote. No criterion "
+                    f"picked a k.")
+    # With four ks the same sharp bend is found.
+    picks, _, _ = _verdict(_rows([2, 3, 4, 5], inertia=[9.0, 2.0, 1.5, 1.0]),
+                           ("inertia",))
+    assert picks == {"inertia": 3}
+
+
+def test_a_curve_without_a_bend_has_no_clear_elbow():
+    rows = _rows([2, 3, 4, 5, 6], inertia=[5.0, 4.0, 3.0, 2.0, 1.0])
+    _, _, text = _verdict(rows, ("inertia",))
+    assert text.startswith("The inertia curve has no clear elbow, so it casts no vote.")
+
+
+def test_not_scored_ks_are_grouped_by_reason():
+    rows = _rows(range(2, 60), inertia=np.linspace(100.0, 1.0, 58),
+                 skipped={k: "X has only 5 distinct points, fewer than k"
+                          for k in range(6, 60)})
+    _, _, text = _verdict(rows, ("inertia",))
+    assert text.endswith("Not scored: k=6..59 (X has only 5 distinct points, "
+                         "fewer than k).")
 
 
 def test_tie_without_a_silhouette_pick_goes_to_the_smaller_k():

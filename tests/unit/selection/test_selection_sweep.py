@@ -74,7 +74,8 @@ def test_each_k_is_fitted_once(seed_X, monkeypatch):
     original = kmeanslab.core.kmeans
 
     def counting(X, n_clusters, **kwargs):
-        calls.append(n_clusters)
+        if X.shape == seed_X.shape:  # not the warm-up on a few rows
+            calls.append(n_clusters)
         return original(X, n_clusters, **kwargs)
 
     monkeypatch.setattr(kmeanslab.core, "kmeans", counting)
@@ -222,3 +223,56 @@ def test_plot_creates_pyplot_figure_for_two_criteria(seed_X):
     fig = sel.plot()
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     fig.canvas.draw()
+
+
+def test_table_holds_the_picks_and_the_recommendation(seed_selection):
+    df = seed_selection.to_pandas()
+    assert df.loc[seed_selection.recommended_k, "recommended"]
+    assert df["recommended"].sum() == 1
+    for name, k in seed_selection.picks.items():
+        assert name in df.loc[k, "picked_by"].split(",")
+    assert set(df["picked_by"].str.split(",").sum()) - {""} == set(seed_selection.picks)
+
+
+def test_first_fit_seconds_excludes_compilation(monkeypatch):
+    from kmeanslab.core import resolve_algorithm
+
+    X = np.random.default_rng(0).normal(size=(400, 3))
+    calls = []
+    real = kmeanslab.core.kmeans
+
+    def record(X_fit, k, **kwargs):
+        calls.append((X_fit.shape[0], k, kwargs.get("algorithm", "auto")))
+        return real(X_fit, k, **kwargs)
+
+    monkeypatch.setattr(kmeanslab.core, "kmeans", record)
+    choose_k(X, [3, 4], criteria=("inertia",), random_state=0, progress=False)
+    # A warm-up on a few rows, with the algorithm the timed fits run, first.
+    assert calls[0] == (64, 3, resolve_algorithm("auto", 400, 3, 3))
+    assert [(n, k) for n, k, _ in calls[1:]] == [(400, 3), (400, 4)]
+
+
+@pytest.mark.parametrize("criteria, reason", [
+    (("silhouette", "davies_bouldin"), "the silhouette and Davies-Bouldin need "
+                                       "2 <= k <= n_samples - 1 = 5"),
+    (("inertia", "gap"), "choose_k compares 2 <= k <= n_samples - 1 = 5"),
+], ids=["silhouette", "elbow-and-gap"])
+def test_skipped_ks_give_the_reason_for_the_criteria_asked(criteria, reason):
+    X = np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.2]])
+    with pytest.warns(SkippedKWarning) as caught:
+        choose_k(X, range(2, 40), criteria=criteria, random_state=0,
+                 progress=False, n_refs=2)
+    message = str(caught[0].message)
+    assert message.startswith("k_range: skipping 34 k(s), k=6..39, outside [2, 5]")
+    assert reason in message
+
+
+def test_summary_leaves_out_the_rows_not_scored():
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 10, axis=0)
+    sel = choose_k(X, range(2, 25), criteria=("inertia", "silhouette"),
+                   random_state=0, progress=False)
+    summary = sel.summary()
+    table_lines = summary.split("\npicks:")[0].splitlines()[1:]
+    assert [line.split()[0] for line in table_lines[2:]] == ["2", "3"]
+    assert "k=4..24 (X has only 3 distinct points, fewer than k)" in summary
+    assert len(sel.to_pandas()) == 23  # the file keeps every k
