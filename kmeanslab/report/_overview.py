@@ -15,17 +15,21 @@ _MAX_FEATURE_ROWS = 50
 _MAX_CENTER_COLUMNS = 10
 
 
-def overview_section(X, labels, centers):
+def overview_section(X, labels, centers, feature_names, note=None):
+    """The overview: counts, each feature's range and mean, cluster sizes and
+    centres, features named ``feature_names`` (values in X's units; ``note``
+    says which units those are)."""
     n_samples, n_features = X.shape
     parts = [f'<p class="facts"><span id="n-samples">{n_samples:,}</span> samples, '
              f'<span id="n-features">{n_features:,}</span> features, '
              f"dtype {X.dtype}.</p>"]
     shown = min(n_features, _MAX_FEATURE_ROWS)
-    rows = zip(range(shown), X[:, :shown].min(axis=0),
+    rows = zip(feature_names[:shown], X[:, :shown].min(axis=0),
                X[:, :shown].mean(axis=0, dtype=np.float64), X[:, :shown].max(axis=0))
     parts.append("<h3>Features</h3>")
     parts.append(html_table(["feature", "min", "mean", "max"],
-                        [(j, fmt(lo), fmt(mean), fmt(hi)) for j, lo, mean, hi in rows],
+                        [(esc(name), fmt(lo), fmt(mean), fmt(hi))
+                         for name, lo, mean, hi in rows],
                         cls="data features"))
     if shown < n_features:
         parts.append(f'<p class="note">The first {shown} of {n_features:,} features.</p>')
@@ -44,10 +48,12 @@ def overview_section(X, labels, centers):
     if centers is not None:
         columns = min(n_features, _MAX_CENTER_COLUMNS)
         parts.append("<h3>Centres</h3>")
-        parts.append(html_table(["cluster"] + [f"x{j}" for j in range(columns)],
+        parts.append(html_table(["cluster"] + [esc(n) for n in feature_names[:columns]],
                             [[f"{swatch(i)}{i}"] + [fmt(v) for v in row[:columns]]
                              for i, row in enumerate(centers)], cls="data centers"))
         if columns < n_features:
             parts.append(f'<p class="note">The first {columns} of {n_features:,} '
                          f"coordinates.</p>")
+    if note:
+        parts.append(f'<p class="note" id="units-note">{esc(note)}</p>')
     return section("overview", "Data overview", "\n".join(parts))

@@ -24,7 +24,8 @@ __all__ = ["build_page", "read_asset", "write_report"]
 
 def write_report(path, *, X, labels=None, centers=None, trace=None,
                  selection=None, silhouette_values=None,
-                 title="kmeanslab report", force=False):
+                 title="kmeanslab report", force=False, feature_names=None,
+                 scaler=None):
     """Write a self-contained HTML report of a clustering.
 
     Parameters
@@ -54,6 +55,15 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
         Page title and heading.
     force : bool, default=False
         Overwrite ``path`` if it exists.
+    feature_names : sequence of str, default=None
+        One name per feature (the data file's column names), used in the
+        tables and on the replay's axes; default ``x0``, ``x1``, ....
+    scaler : fitted transformer, default=None
+        What X was transformed with before clustering, such as a fitted
+        ``sklearn.preprocessing.StandardScaler``: the overview's features
+        and centres are then given in the original units (through its
+        ``inverse_transform``), as ``kmeanslab fit`` writes centers.csv, and
+        the page says which parts are in the transformed units.
 
     Returns
     -------
@@ -65,8 +75,8 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     FileExistsError
         If ``path`` exists and ``force`` is False.
     ValueError
-        If an input does not match X (row count, feature count) or
-        ``silhouette_values`` is given without any labels.
+        If an input does not match X (row count, feature count, number of
+        feature names) or ``silhouette_values`` is given without any labels.
 
     See Also
     --------
@@ -116,9 +126,20 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
         raise ValueError("silhouette_values needs labels: pass labels= (or a "
                          "trace fitted with record_labels=True)")
 
-    sections = [overview_section(X, labels, centers)]
+    names = _check_names(feature_names, n_features)
+    units = _units(scaler)
+    if scaler is None:
+        sections = [overview_section(X, labels, centers, names)]
+    else:
+        sections = [overview_section(
+            np.asarray(scaler.inverse_transform(X)), labels,
+            None if centers is None else np.asarray(scaler.inverse_transform(centers)),
+            names, note=f"The data was {units} before clustering; the features "
+                        f"and centres above are in the original units, the "
+                        f"replay and the silhouettes below in {units} units.")]
     if trace is not None:
-        sections.append(replay_section(X, trace, iterations, labels))
+        sections.append(replay_section(X, trace, iterations, labels, names,
+                                       units=units))
     if selection is not None:
         sections.append(selection_section(selection))
     if silhouette_values is not None:
@@ -142,6 +163,26 @@ def _check_vector(values, n_samples, name, dtype=None):
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinity")
     return values
+
+
+def _check_names(feature_names, n_features):
+    if feature_names is None:
+        return [f"x{j}" for j in range(n_features)]
+    names = [str(name) for name in feature_names]
+    if len(names) != n_features:
+        raise ValueError(f"feature_names must have one name per feature of X "
+                         f"({n_features}), got {len(names)}")
+    return names
+
+
+def _units(scaler):
+    """How the page names the transformed units: "standardised" for a
+    StandardScaler, else "transformed"."""
+    if scaler is None:
+        return None
+    if type(scaler).__name__ == "StandardScaler":
+        return "standardised"
+    return "transformed"
 
 
 def _check_centers(centers, n_features):

@@ -22,13 +22,14 @@ _SCATTER_SIZE = (560, 420)
 _SCATTER_MARGINS = (56, 14, 14, 40)
 
 
-def _projection(X_shown):
+def _projection(X_shown, feature_names):
     """(mean, components (2, n_features), axis names, note) of the 2-D view."""
     n_features = X_shown.shape[1]
     mean = np.zeros(n_features)
     if n_features <= 2:
         components = np.eye(2, n_features)
-        names = ["feature 0", "feature 1" if n_features == 2 else "(one feature)"]
+        names = [feature_names[0],
+                 feature_names[1] if n_features == 2 else "(one feature)"]
         return mean, components, names, ""
     from ..diagnostics import principal_plane
 
@@ -125,11 +126,16 @@ def _shown_samples(n_samples):
     return np.sort(rng.choice(n_samples, MAX_SHOWN_SAMPLES, replace=False))
 
 
-def replay_section(X, trace, iterations, final_labels):
+def replay_section(X, trace, iterations, final_labels, feature_names, units=None):
+    """The replay of ``trace`` over X, axes named after ``feature_names``
+    (``units``: how X was transformed, e.g. "standardised", or None)."""
     n_samples = X.shape[0]
     shown = _shown_samples(n_samples)
     shown_X = np.asarray(X[shown], dtype=np.float64)
-    mean, components, names, note = _projection(shown_X)
+    mean, components, names, note = _projection(shown_X, feature_names)
+    if units is not None:
+        names = [f"{name} ({units})" if name != "(one feature)" else name
+                 for name in names]
     centers, frame_labels, infos = _replay_frames(trace, iterations, shown_X, shown)
     if not centers:
         return section("replay", "Convergence replay",

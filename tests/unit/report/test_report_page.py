@@ -185,3 +185,35 @@ def test_file_created_meanwhile_is_not_overwritten(seed_fit, tmp_path, monkeypat
         write_report(target, X=X)
     assert target.read_text() == "written by someone else"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_tables_use_the_feature_names_and_say_when_data_was_standardised(tmp_path):
+    from sklearn.preprocessing import StandardScaler
+
+    from kmeanslab import KMeans
+    from kmeanslab.report._html import fmt
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(100.0, 10.0, 90), rng.normal(-5.0, 0.1, 90)])
+    scaler = StandardScaler().fit(X)
+    X_model = scaler.transform(X)
+    km = KMeans(3, random_state=0).fit(X_model)
+    page = write_report(tmp_path / "r.html", X=X_model, labels=km.labels_,
+                        centers=km.cluster_centers_, trace=km.trace_,
+                        feature_names=["height", "depth"],
+                        scaler=scaler).read_text(encoding="utf-8")
+    features = re.search(r'<table class="data features">.*?</table>', page, re.S).group()
+    assert "<td>height</td>" in features and "<td>depth</td>" in features
+    # The original units, as centers.csv gives them.
+    assert f"<td>{fmt(X[:, 0].mean())}</td>" in features
+    centers = re.search(r'<table class="data centers">.*?</table>', page, re.S).group()
+    assert "<th>height</th>" in centers and "<th>x0</th>" not in centers
+    original = scaler.inverse_transform(km.cluster_centers_)
+    assert f"<td>{fmt(original[0, 0])}</td>" in centers
+    assert "was standardised before clustering" in page
+    assert "height (standardised)" in page
+
+
+def test_feature_names_must_match_X(tmp_path):
+    with pytest.raises(ValueError, match="one name per feature of X"):
+        write_report(tmp_path / "r.html", X=np.eye(3), feature_names=["a", "b"])
