@@ -14,13 +14,16 @@ Starting from a converged k-means solution, every cycle
 A cycle that lowers the inertia by more than the relative ``theta`` is kept;
 otherwise ``m`` shrinks by one. The search ends when ``m`` reaches 0, so its
 result is never worse than its own starting solution. Every k-means run is
-the engine's own (:func:`kmeanslab._engine.run_single`) on the same backend.
+the engine's own (:func:`kmeanslab._engine.run_single`) on the same backend,
+capped by the same ``max_iter``, and is one *phase* of the restart's trace
+(see :mod:`kmeanslab.trace`); the restart's ``n_iter`` is that of the
+k-centre run whose centres it returns.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,13 +61,21 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
                   random_state, m=DEFAULT_M, theta=DEFAULT_THETA, run=0,
                   record_labels=False):
     """Breathing k-means from ``centers_init``; same returns as
-    :func:`kmeanslab._engine.run_single` plus the tuple of MoveRecord."""
+    :func:`kmeanslab._engine.run_single` plus the tuple of MoveRecord.
+
+    The RunTrace's iterations are those of every k-means run, each marked
+    with its phase (0 for the first run, then one per move, in the order of
+    the moves after "start") and timed from the start of the restart; its
+    ``n_iter`` and ``stopped`` are those of the k-centre run whose centres
+    are returned.
+    """
     t0 = time.perf_counter()
     k = centers_init.shape[0]
     sw = np.asarray(backend.sample_weight, dtype=np.float64)
     lloyd = dict(algorithm=algorithm, max_iter=max_iter, tol=tol, run=run,
                  record_labels=record_labels)
     labels, centers, inertia, run_trace = run_single(backend, centers_init, **lloyd)
+    first_trace = kept = run_trace
     iterations = list(run_trace.iterations)
     moves = [MoveRecord(0, "start", 0, k, inertia, run_trace.n_iter, None,
                         time.perf_counter() - t0)]
@@ -74,28 +85,34 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     while m > 0:
         cycle += 1
         grown = _breathe_in(backend, centers, labels, m, sw, random_state)
+        start = time.perf_counter() - t0
         _, grown, grown_inertia, tr_in = run_single(backend, grown, **lloyd)
         moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
                                 tr_in.n_iter, None, time.perf_counter() - t0))
+        iterations += _in_phase(tr_in, len(moves) - 1, start)
         shrunk = _breathe_out(backend, grown, m, sw)
+        start = time.perf_counter() - t0
         labels2, shrunk, inertia2, tr_out = run_single(backend, shrunk, **lloyd)
         accepted = inertia2 < inertia * (1.0 - theta)
         moves.append(MoveRecord(cycle, "breathe out", m, k, inertia2,
                                 tr_out.n_iter, bool(accepted),
                                 time.perf_counter() - t0))
-        iterations.extend(tr_in.iterations)
-        iterations.extend(tr_out.iterations)
+        iterations += _in_phase(tr_out, len(moves) - 1, start)
         if accepted:
-            labels, centers, inertia = labels2, shrunk, inertia2
+            labels, centers, inertia, kept = labels2, shrunk, inertia2, tr_out
         else:
             m -= 1
-    # Renumber the iterations of all the k-means runs in order.
-    from dataclasses import replace
-
-    iterations = tuple(replace(it, iteration=i + 1) for i, it in enumerate(iterations))
-    run_trace = replace(run_trace, iterations=iterations, inertia=inertia,
-                        n_iter=len(iterations), elapsed=time.perf_counter() - t0)
+    run_trace = replace(first_trace, iterations=tuple(iterations), inertia=inertia,
+                        n_iter=kept.n_iter, stopped=kept.stopped,
+                        elapsed=time.perf_counter() - t0)
     return labels, centers, inertia, run_trace, tuple(moves)
+
+
+def _in_phase(run_trace, phase, start):
+    """The iterations of one k-means run, marked as ``phase`` and timed from
+    the start of the restart (the run began ``start`` seconds into it)."""
+    return [replace(it, phase=phase, elapsed=start + it.elapsed)
+            for it in run_trace.iterations]
 
 
 def _breathe_in(backend, centers, labels, m, sw, random_state):

@@ -93,7 +93,11 @@ def plot_convergence(X, trace, max_iters=(1, 2, 3, 10), fig=None, *,
 def plot_trace(trace, ax=None, *, lang="en"):
     """Inertia per iteration, with the changed assignments on a twin axis.
 
-    This is what ``ConvergenceTrace.plot`` draws.
+    This is what ``ConvergenceTrace.plot`` draws. For a breathing fit the
+    k-means run from the seeding is drawn per iteration and then each
+    breathing cycle as one point: the inertia of its breathe-out run
+    (with k centres again), filled when the cycle was kept, hollow when
+    the search went back to the centres before it.
 
     Parameters
     ----------
@@ -124,11 +128,15 @@ def plot_trace(trace, ax=None, *, lang="en"):
     from matplotlib.ticker import MaxNLocator
 
     iterations = [record.iteration for record in trace.iterations]
+    cycles = [phase for phase in trace.phases if phase.kind == "breathe out"]
     with text_style(lang) as text:
         ax = get_ax(ax, "trace")
         (inertia_line,) = ax.plot(iterations, trace.inertia, marker="o",
                                   color=LINE_COLORS[0], label=text("inertia"))
-        ax.set_xlabel(text("iteration"))
+        handles = [inertia_line]
+        if cycles:
+            handles += _draw_cycles(ax, cycles, len(iterations), text)
+        ax.set_xlabel(text("iteration_then_cycle" if cycles else "iteration"))
         ax.set_ylabel(text("inertia"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         changed_ax = ax.twinx()
@@ -137,11 +145,34 @@ def plot_trace(trace, ax=None, *, lang="en"):
             color=LINE_COLORS[1], label=text("n_changed"))
         changed_ax.set_ylabel(text("n_changed"))
         changed_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(handles=[inertia_line, changed_line], loc="upper right")
+        ax.legend(handles=handles + [changed_line], loc="upper right")
         ax.set_title(text("trace_title"))
         ax.grid(alpha=0.2)
         text.apply_font(ax, changed_ax)
     return ax
+
+
+def _draw_cycles(ax, cycles, n_iter, text):
+    """One point per breathing cycle after the ``n_iter`` iterations of the
+    first run; returns the legend handles."""
+    positions = [n_iter + i for i in range(1, len(cycles) + 1)]
+    inertia = [phase.inertia for phase in cycles]
+    kept = [bool(phase.accepted) for phase in cycles]
+    ax.axvline(n_iter + 0.5, color="0.6", linestyle=":", linewidth=1)
+    ax.plot(positions, inertia, color=LINE_COLORS[2], linewidth=1, alpha=0.6)
+    handles = []
+    for accepted, label in ((True, text("breathing_kept",
+                                        k=cycles[0].n_clusters)),
+                            (False, text("breathing_rejected"))):
+        chosen = [i for i, k in enumerate(kept) if k == accepted]
+        if chosen:
+            (points,) = ax.plot(
+                [positions[i] for i in chosen], [inertia[i] for i in chosen],
+                marker="D", linestyle="none", color=LINE_COLORS[2],
+                markerfacecolor=LINE_COLORS[2] if accepted else "white",
+                label=label)
+            handles.append(points)
+    return handles
 
 
 @shared_doc

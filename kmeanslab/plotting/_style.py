@@ -65,6 +65,9 @@ MESSAGES = {
         "inertia": "inertia (WCSS)",
         "n_changed": "changed assignments",
         "frame_title": "iteration {iteration}/{n_iter}: WCSS = {inertia:,.1f}",
+        "breathing_kept": "breathing cycle, kept ({k} centres)",
+        "breathing_rejected": "breathing cycle, not kept",
+        "iteration_then_cycle": "iteration, then breathing cycle",
         "silhouette_plot_title":
             "Silhouette plot of {n_clusters} clusters ({n_samples:,} samples)",
         "silhouette_coefficient": "silhouette coefficient",
@@ -93,6 +96,9 @@ MESSAGES = {
         "inertia": "クラスタ内平方和 (WCSS)",
         "n_changed": "割り当てが変わったサンプル数",
         "frame_title": "反復 {iteration}/{n_iter}: WCSS = {inertia:,.1f}",
+        "breathing_kept": "採用した呼吸サイクル (重心 {k} 個)",
+        "breathing_rejected": "採用しなかった呼吸サイクル",
+        "iteration_then_cycle": "反復回数、続いて呼吸サイクル",
         "silhouette_plot_title":
             "{n_clusters} クラスタのシルエット図 ({n_samples:,} サンプル)",
         "silhouette_coefficient": "シルエット係数",
@@ -112,7 +118,7 @@ _LANG_DOC = """lang : {"en", "ja"}, default="en"
 SAMPLE_COLOR = "#4b5563"
 SEED_COLOR = "#ef4444"
 CENTER_COLOR = "#dc2626"
-LINE_COLORS = ("#2563eb", "#ea580c")
+LINE_COLORS = ("#2563eb", "#ea580c", "#16a34a")
 
 # Default figure sizes in inches, from the walkthrough.
 FIGSIZES = {

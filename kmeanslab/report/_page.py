@@ -114,10 +114,11 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     X = check_X(X)
     n_samples, n_features = X.shape
     iterations = _check_trace(trace, n_features, n_samples)
-    if labels is None and iterations and iterations[-1].labels is not None:
-        labels = iterations[-1].labels
-    if centers is None and iterations:
-        centers = iterations[-1].centers
+    final = _final_record(trace)
+    if labels is None and final is not None and final.labels is not None:
+        labels = final.labels
+    if centers is None and final is not None:
+        centers = final.centers
     labels = _check_vector(labels, n_samples, "labels")
     centers = _check_centers(centers, n_features)
     silhouette_values = _check_vector(silhouette_values, n_samples,
@@ -195,11 +196,26 @@ def _check_centers(centers, n_features):
     return centers
 
 
+def _final_record(trace):
+    """The last iteration of the run whose centres the fit returned: the
+    first k-means run, or a breathing fit's last kept cycle."""
+    if trace is None:
+        return None
+    kept = [phase for phase in getattr(trace, "phases", ())
+            if phase.index == 0 or phase.accepted]
+    if kept and kept[-1].iterations:
+        return kept[-1].iterations[-1]
+    return trace.iterations[-1] if len(trace.iterations) else None
+
+
 def _check_trace(trace, n_features, n_samples):
+    """The iterations of the trace's first run, after checking every
+    recorded iteration against X."""
     if trace is None:
         return ()
     iterations = tuple(trace.iterations)
-    for record in iterations:
+    best = getattr(trace, "best", None)
+    for record in (best.iterations if best is not None else iterations):
         if np.shape(record.centers)[-1] != n_features:
             raise ValueError(f"trace centres have {np.shape(record.centers)[-1]} "
                              f"features but X has {n_features}")

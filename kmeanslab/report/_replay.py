@@ -1,6 +1,8 @@
 """The report's convergence replay: the samples on a canvas, the centres of
 every iteration on an SVG overlay, a slider over the iterations and the
-inertia chart; the page's script (``assets/report.js``) redraws it."""
+inertia chart; the page's script (``assets/report.js``) redraws it. A
+breathing fit replays its first k-means run per iteration, then one frame
+per breathing cycle (the centres after its breathe-out run)."""
 
 from __future__ import annotations
 
@@ -89,23 +91,37 @@ def _scatter_axes(pixels, names):
     return "".join(parts)
 
 
+def _cycles(trace):
+    """The breathe-out phases of the trace's best run (one per cycle)."""
+    phases = getattr(trace, "phases", ())
+    return [phase for phase in phases if phase.kind == "breathe out"]
+
+
 def _replay_frames(trace, iterations, shown_X, shown_final):
     """(centres per frame, labels per frame or None, info per frame).
 
     Frame 0 is the initial centres (labels: nearest initial centre, computed
-    here for the shown samples); frame t is iteration t of the trace.
+    here for the shown samples); frame t is iteration t of the trace's
+    first run, and after those come the breathing cycles, one frame each.
     """
     init_centers = getattr(getattr(trace, "best", None), "init_centers", None)
-    centers = [np.asarray(r.centers, dtype=np.float64) for r in iterations]
-    # Positions, not r.iteration: a breathing trace restarts the count at
-    # each of its k-means runs.
+    cycles = _cycles(trace)
+    records = list(iterations) + [phase.iterations[-1] for phase in cycles]
+    centers = [np.asarray(r.centers, dtype=np.float64) for r in records]
     infos = [{"label": f"Iteration {t} of {len(iterations)}",
               "inertia": fmt(r.inertia), "n_changed": fmt(int(r.n_changed)),
               "center_shift": fmt(r.center_shift),
               "relocated": ", ".join(map(str, r.relocated)) or "none"}
              for t, r in enumerate(iterations, start=1)]
-    recorded = bool(iterations) and iterations[0].labels is not None
-    labels = [np.asarray(r.labels)[shown_final] for r in iterations] if recorded else None
+    infos += [{"label": (f"Breathing cycle {phase.cycle} of {len(cycles)} "
+                         f"(m={phase.m}): "
+                         + ("kept" if phase.accepted else
+                            "not kept, the search goes on from the centres before it")),
+               "inertia": fmt(phase.inertia), "n_changed": "&mdash;",
+               "center_shift": "&mdash;", "relocated": "&mdash;"}
+              for phase in cycles]
+    recorded = bool(records) and all(r.labels is not None for r in records)
+    labels = [np.asarray(r.labels)[shown_final] for r in records] if recorded else None
     if init_centers is not None:
         init_centers = np.asarray(init_centers, dtype=np.float64)
         centers.insert(0, init_centers)
@@ -164,11 +180,21 @@ def replay_section(X, trace, iterations, final_labels, feature_names, units=None
     frames = _encode_frames([pixels(c) for c in projected_centers], infos, frame_labels)
     inertia_chart = ""
     if iterations:
+        cycles = _cycles(trace)
+        values = [r.inertia for r in iterations] + [p.inertia for p in cycles]
         inertia_chart, positions = line_chart(
-            np.arange(1, len(iterations) + 1), [r.inertia for r in iterations],
-            title="Inertia per iteration", x_label="iteration", marker=True)
+            np.arange(1, len(values) + 1), values,
+            title="Inertia per iteration" + (", then per breathing cycle"
+                                             if cycles else ""),
+            x_label="iteration, then breathing cycle" if cycles else "iteration",
+            marker=True)
+        if cycles:
+            notes.append(f"Frames 1 to {len(iterations)} are the iterations of the "
+                         f"first k-means run; the {len(cycles)} after them are the "
+                         f"breathing cycles, each shown by the centres its "
+                         f"breathe-out run ended with.")
         # Frame 0 (the initial centres) has no point on the inertia chart.
-        for frame, position in zip(frames[len(frames) - len(iterations):], positions):
+        for frame, position in zip(frames[len(frames) - len(values):], positions):
             frame["marker"] = position
     data = {"points": b64(np.round(pixels(points), 2), "<f4"),
             "labels0": b64(frame_labels[0], "<i4"), "colors": COLORS,
