@@ -86,7 +86,7 @@ def best_time(fn, repeat):
 
 def compare(n_samples, n_blocks, repeat, with_dask_ml):
     from kmeanslab import kmeans
-    from kmeanslab.backends._dask import fit_dask
+    from kmeanslab.core import fit_dask
 
     X = blobs_on_workers(n_samples, n_blocks)
     X_mem = X.compute()
@@ -128,7 +128,7 @@ def compare(n_samples, n_blocks, repeat, with_dask_ml):
 
 
 def per_iteration(sizes, block_rows, n_iter):
-    from kmeanslab.backends._dask import fit_dask
+    from kmeanslab.core import fit_dask
 
     print(f"\n== seconds per Lloyd iteration (tol=0, {n_iter} iterations, "
           f"blocks of {block_rows:,} rows) ==")
@@ -147,7 +147,7 @@ def per_iteration(sizes, block_rows, n_iter):
 
 
 def overhead(n_iter, n_workers):
-    from kmeanslab.backends._dask import fit_dask
+    from kmeanslab.core import fit_dask
 
     print("\n== scheduling overhead per iteration (tiny array) ==")
     print(f"{'blocks':>8}{'s/iter':>10}")

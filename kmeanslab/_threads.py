@@ -24,17 +24,14 @@ def thread_limit(n_threads):
     if n_threads is None:
         yield
         return
-    import numbers
-
     import numba
 
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads must be a positive integer, got {n_threads!r}")
-    if n_threads < 1:
-        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    from ._validation import check_n_threads
+
+    n_threads = check_n_threads(n_threads)
     previous = numba.get_num_threads()
     # More threads than numba started with cannot be used; ask for fewer.
-    numba.set_num_threads(min(int(n_threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
     try:
         yield
     finally:

@@ -11,8 +11,7 @@ import warnings
 
 import numpy as np
 
-ALGORITHMS = ("auto", "lloyd", "hamerly", "elkan")
-INIT_NAMES = ("k-means++", "random", "k-means||")
+from ._options import ALGORITHMS, INIT_NAMES, REFINE_METHODS
 
 
 def check_X(X, *, name="X", dtype=None):
@@ -57,16 +56,28 @@ def check_X(X, *, name="X", dtype=None):
     return X
 
 
+def check_int(value, name, minimum=1, *, accepted="an integer"):
+    """Return ``value`` as an int, refusing non-integers (and bools) and values
+    below ``minimum``; ``name`` is the parameter named in the message and
+    ``accepted`` says what else it may be (e.g. "an integer or 'auto'").
+
+    The one integer rule of the package: every integer parameter is checked
+    here.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {accepted}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_n_clusters(n_clusters, n_samples):
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
-        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}")
-    if n_clusters < 1:
-        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    n_clusters = check_int(n_clusters, "n_clusters")
     if n_clusters > n_samples:
         raise ValueError(
             f"n_clusters={n_clusters} is larger than n_samples={n_samples}"
         )
-    return int(n_clusters)
+    return n_clusters
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
@@ -115,21 +126,13 @@ def check_init(init, n_clusters, n_features, dtype):
 
 
 def check_n_init(n_init, init):
-    if n_init == "auto":
+    if isinstance(n_init, str) and n_init == "auto":
         return 10 if isinstance(init, str) and init == "random" else 1
-    if isinstance(n_init, bool) or not isinstance(n_init, numbers.Integral):
-        raise TypeError(f"n_init must be a positive integer or 'auto', got {n_init!r}")
-    if n_init < 1:
-        raise ValueError(f"n_init must be >= 1, got {n_init}")
-    return int(n_init)
+    return check_int(n_init, "n_init", accepted="a positive integer or 'auto'")
 
 
 def check_max_iter(max_iter):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
-        raise TypeError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    return int(max_iter)
+    return check_int(max_iter, "max_iter", accepted="a positive integer")
 
 
 def check_tol(tol):
@@ -147,32 +150,26 @@ def check_algorithm(algorithm):
 
 
 def check_n_threads(n_threads):
-    if n_threads is None:
-        return None
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads must be a positive integer, got {n_threads!r}")
-    if n_threads < 1:
-        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
-    return int(n_threads)
+    """None (leave the thread count alone) or a positive int."""
+    return None if n_threads is None else check_int(n_threads, "n_threads")
 
 
-def check_int(value, name, minimum=1):
-    """Return ``value`` as an int, refusing non-integers (and bools) and values
-    below ``minimum``; ``name`` is the parameter named in the message."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+def check_refine(refine):
+    """None (plain k-means) or one of ``REFINE_METHODS``."""
+    if refine is not None and refine not in REFINE_METHODS:
+        choices = " or ".join(["None"] + [repr(m) for m in REFINE_METHODS])
+        raise ValueError(f"refine must be {choices}, got {refine!r}")
+    return refine
 
 
 def check_run_params(n_samples, n_features, dtype, *, n_clusters, init, n_init,
-                     max_iter, tol, algorithm, n_threads):
+                     max_iter, tol, algorithm, n_threads, stacklevel=3):
     """The parameter rules every fit shares, whatever backend holds X.
 
     Returns (n_clusters, init, n_init, max_iter, tol, algorithm, n_threads)
     validated; an explicit init array forces ``n_init=1`` with a warning, as
-    in scikit-learn.
+    in scikit-learn (``stacklevel`` counts from this function, so that the
+    warning points at the user's call).
     """
     n_clusters = check_n_clusters(n_clusters, n_samples)
     init = check_init(init, n_clusters, n_features, dtype)
@@ -180,7 +177,7 @@ def check_run_params(n_samples, n_features, dtype, *, n_clusters, init, n_init,
     if isinstance(init, np.ndarray) and n_init != 1:
         warnings.warn(
             f"Explicit initial center position passed: performing only one init "
-            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+            f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=stacklevel)
         n_init = 1
     return (n_clusters, init, n_init, check_max_iter(max_iter), check_tol(tol),
             check_algorithm(algorithm), check_n_threads(n_threads))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_X
+from ._validation import check_int, check_X
 
 __all__ = [
     "OverlapRun",
@@ -311,10 +311,7 @@ def cluster_sizes(labels, n_clusters):
     >>> cluster_sizes([0, 2, 2, 0, 2], 4).tolist()
     [2, 0, 3, 0]
     """
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
-        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}")
-    if n_clusters < 1:
-        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    n_clusters = check_int(n_clusters, "n_clusters")
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {labels.shape}")

@@ -9,6 +9,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
                           ClusterMixin, TransformerMixin)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._params import fill_doc
 from ._validation import check_sample_weight
 from .backends import get_backend, is_dask_collection
 from .core import kmeans
@@ -16,38 +17,26 @@ from .core import kmeans
 logger = logging.getLogger("kmeanslab")
 
 
+@fill_doc
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
              BaseEstimator):
     """k-means clustering, a drop-in replacement for ``sklearn.cluster.KMeans``.
 
     Parameters
     ----------
-    n_clusters : int, default=8
-    init : {"k-means++", "random", "k-means||"}, callable or array of shape (n_clusters, n_features), default="k-means++"
-    n_init : int or "auto", default="auto"
-        Runs from different seeds, keeping the lowest inertia; "auto" is 10
-        for "random" and 1 otherwise.
-    max_iter : int, default=300
-    tol : float, default=1e-4
-        Relative tolerance: stop when the summed squared centre shift is at
-        most ``tol`` times the mean feature variance.
+    {n_clusters}
+    {init}
+    {n_init}
+    {max_iter}
+    {tol}
     verbose : int, default=0
         Log each run's iterations to the "kmeanslab" logger.
-    random_state : int, RandomState instance or None, default=None
-    copy_x : bool, default=True
-        Centre a copy of X first (more accurate); X is never modified.
-    algorithm : {"auto", "lloyd", "hamerly", "elkan"}, default="auto"
-        "hamerly" (and its alias "elkan") skips samples whose bounds prove
-        their label cannot change and gives the same result as "lloyd".
-    record_labels : bool, default=False
-        Keep every iteration's labels in ``trace_``.
-    n_threads : int, default=None
-        Threads for the kernels (results do not depend on it).
-    refine : {None, "breathing"}, default=None
-        "breathing" searches beyond the first local optimum with breathing
-        k-means (never worse than plain k-means from the same start; finds
-        all clusters on the SIPU benchmarks); None keeps scikit-learn's
-        result.
+    {random_state}
+    {copy_x}
+    {algorithm}
+    {record_labels}
+    {n_threads}
+    {refine}
 
     Attributes
     ----------
@@ -99,7 +88,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
     def _validate_X(self, X, reset):
         if is_dask_collection(X):
-            from .backends._dask import validate_dask_X
+            from .backends.dask import validate_dask_X
 
             return validate_dask_X(self, X, reset)
         try:
@@ -181,7 +170,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         """Index of the nearest centre for each sample of X (a lazy dask
         array for dask input)."""
         if is_dask_collection(X):
-            from .backends._dask import predict_dask
+            from .backends.dask import predict_dask
 
             check_is_fitted(self)
             return predict_dask(self.cluster_centers_, self._validate_X(X, reset=False))
@@ -192,7 +181,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         """Distances from each sample of X to every centre,
         shape (n_samples, n_clusters) (a lazy dask array for dask input)."""
         if is_dask_collection(X):
-            from .backends._dask import transform_dask
+            from .backends.dask import transform_dask
 
             check_is_fitted(self)
             return transform_dask(self.cluster_centers_, self._validate_X(X, reset=False))

@@ -1,9 +1,16 @@
-"""Seeding: choose initial centres.
+"""Seeding: choose initial centres, on any backend.
 
-The random streams follow scikit-learn's: with the same ``random_state`` and
-data, ``kmeans_plusplus`` and ``random_init`` pick the same samples as
-``sklearn.cluster.kmeans_plusplus`` and KMeans' "random" init (up to ties
-decided by rounding).
+Each scheme is written once against the backend protocol
+(:class:`kmeanslab.backends.Backend`): "k-means++" (:func:`plusplus_init`,
+needs ``candidate_sq_dists``), "random" (:func:`random_init`, the backend's
+``weighted_sample``) and "k-means||" (:func:`parallel_init`: the backend's
+candidate rounds, reduced to ``n_clusters`` centres here).
+:func:`init_centers` turns any ``init`` into centres in the working space.
+
+On the in-memory backend the random streams follow scikit-learn's: with the
+same ``random_state`` and data, ``kmeans_plusplus`` and ``random_init``
+pick the same samples as ``sklearn.cluster.kmeans_plusplus`` and KMeans'
+"random" init (up to ties decided by rounding).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._engine import run_single
 from ._validation import check_n_clusters, check_sample_weight, check_X
 from .backends import get_backend
 
@@ -95,10 +103,9 @@ def plusplus_init(backend, n_clusters, random_state, n_local_trials=None):
 
 def random_init(backend, n_clusters, random_state):
     """n_clusters distinct samples drawn with probability proportional to
-    their weight; returns (centers, indices)."""
-    sw = np.asarray(backend.sample_weight, dtype=np.float64)
-    indices = random_state.choice(backend.n_samples, size=n_clusters,
-                                  replace=False, p=sw / sw.sum())
+    their weight (the backend's ``weighted_sample``); returns (centers,
+    indices)."""
+    indices = backend.weighted_sample(n_clusters, random_state)
     return backend.take_rows(indices), indices
 
 
@@ -106,53 +113,30 @@ def parallel_init(backend, n_clusters, random_state, *, oversampling=2.0,
                   n_rounds=5):
     """k-means|| (Bahmani et al. 2012) on a backend; returns (centers, None).
 
-    One sample drawn in proportion to its weight; then ``n_rounds`` rounds,
+    The backend runs the candidate rounds (``kmeans_parallel_candidates``):
+    one sample drawn in proportion to its weight, then ``n_rounds`` rounds,
     each keeping every sample independently with probability
     ``min(1, l * w * d^2 / phi)`` where ``l = oversampling * n_clusters``,
     ``d`` is the distance to the nearest candidate so far and ``phi`` the
     current weighted potential (about ``l`` new candidates per round). Every
-    candidate is then weighted by the total sample weight of the samples
-    closest to it, and the candidates are reduced to ``n_clusters`` centres
-    by weighted k-means++ followed by weighted Lloyd iterations on the
-    candidates alone. Each round is one pass over the data, which is what
-    makes it the seeding for data that does not fit in one process.
+    candidate is weighted by the total sample weight of the samples closest
+    to it. Here the candidates are reduced to ``n_clusters`` centres by
+    weighted k-means++ followed by weighted Lloyd iterations on the
+    candidates alone, in memory. Each round is one pass over the data,
+    which is what makes it the seeding for data that does not fit in one
+    process.
     """
-    from ._engine import run_single
-
-    sw = np.asarray(backend.sample_weight, dtype=np.float64)
-    n_samples = backend.n_samples
-    first = random_state.choice(n_samples, p=sw / sw.sum())
-    candidates = [backend.take_rows([first])]
-    _, closest = backend.assign(candidates[0])
-    closest = closest.astype(np.float64)
-    l = oversampling * n_clusters
-    for _ in range(n_rounds):
-        phi = float(sw @ closest)
-        if phi <= 0:
-            break
-        u = random_state.uniform(size=n_samples)
-        chosen = np.flatnonzero(u < l * sw * closest / phi)
-        if chosen.size == 0:
-            continue
-        new = backend.take_rows(chosen)
-        candidates.append(new)
-        _, d_new = backend.assign(new)
-        np.minimum(closest, d_new, out=closest)
-    candidates = np.concatenate(candidates)
-    labels, _ = backend.assign(candidates)
-    cand_weights = np.bincount(labels, weights=sw, minlength=len(candidates))
-    keep = cand_weights > 0
-    candidates, cand_weights = candidates[keep], cand_weights[keep]
+    candidates, weights, top_up = backend.kmeans_parallel_candidates(
+        n_clusters, random_state, oversampling=oversampling, n_rounds=n_rounds)
+    keep = weights > 0
+    candidates, weights = candidates[keep], weights[keep]
     if len(candidates) <= n_clusters:
         # Too few distinct candidates (tiny or duplicated data): top up with
         # weighted random samples so there are n_clusters centres.
-        extra = random_state.choice(n_samples, size=n_clusters - len(candidates),
-                                    replace=False, p=sw / sw.sum())
+        extra = top_up(n_clusters - len(candidates))
         return np.concatenate([candidates, backend.take_rows(extra)]), None
-    from .backends import get_backend
-
     small = get_backend(np.ascontiguousarray(candidates, dtype=backend.dtype),
-                        cand_weights.astype(backend.dtype))
+                        weights.astype(backend.dtype))
     seeds, _ = plusplus_init(small, n_clusters, random_state)
     _, centers, _, _ = run_single(small, seeds, algorithm="lloyd", max_iter=30,
                                   tol=0.0)

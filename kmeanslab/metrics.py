@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from ._kernels import common
 from ._kernels import silhouette as _sk
 from ._threads import thread_limit
-from ._validation import check_X
+from ._validation import check_int, check_n_threads, check_X
 
 __all__ = [
     "SilhouetteEstimate",
@@ -83,18 +83,6 @@ def _check_X_labels(X, labels):
     codes, n_clusters = _check_labels(labels, X.shape[0])
     _check_n_labels(n_clusters, X.shape[0])
     return X, codes, n_clusters
-
-
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_n_threads(n_threads):
-    return None if n_threads is None else _check_positive_int(n_threads, "n_threads")
 
 
 # --------------------------------------------------------------------------
@@ -188,7 +176,7 @@ def silhouette_samples(X, labels, *, n_threads=None):
     array([0.905, 0.895, 0.895, 0.905])
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
-    return _silhouette_samples(X, codes, n_clusters, _check_n_threads(n_threads))
+    return _silhouette_samples(X, codes, n_clusters, check_n_threads(n_threads))
 
 
 def silhouette_score(X, labels, *, sample_size=None, random_state=None,
@@ -246,9 +234,9 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None,
     """
     X = check_X(X)
     codes, n_clusters = _check_labels(labels, X.shape[0])
-    n_threads = _check_n_threads(n_threads)
+    n_threads = check_n_threads(n_threads)
     if sample_size is not None:
-        sample_size = _check_positive_int(sample_size, "sample_size")
+        sample_size = check_int(sample_size, "sample_size")
         # scikit-learn's draw, so a seed selects the same rows as there.
         indices = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
         X = X[indices]
@@ -347,7 +335,7 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
     ('normal', 200, True)
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
-    m = _check_positive_int(n_samples, "n_samples", minimum=2)
+    m = check_int(n_samples, "n_samples", minimum=2)
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number in (0, 1), got {confidence!r}")
     if not 0.0 < confidence < 1.0:

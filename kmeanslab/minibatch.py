@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._threads import single_threaded_blas
-from ._validation import check_init, check_sample_weight, check_X
+from ._validation import check_init, check_int, check_sample_weight, check_X
 from .backends import get_backend
 from .init import init_centers
 
@@ -157,9 +157,7 @@ class MiniBatchState:
         return self
 
     def _seed(self, backend, X):
-        k = self.n_clusters
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"n_clusters must be a positive integer, got {k!r}")
+        k = check_int(self.n_clusters, "n_clusters")
         init = check_init(self.init, k, X.shape[1], X.dtype)
         if X.shape[0] < k and not isinstance(init, np.ndarray):
             raise ValueError(

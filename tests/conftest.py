@@ -70,7 +70,7 @@ def seed_blobs():
 
 @pytest.fixture
 def tiny_case():
-    """A hand-computed run (see tests/unit/test_core.py::test_tiny_hand_computed)."""
+    """A hand-computed run (see tests/unit/test_engine.py::test_tiny_hand_computed)."""
     X = _np.array([[0.0, 1.0], [1.0, 1.0], [3.0, 1.0], [9.0, 1.0], [12.0, 1.0]])
     init = _np.array([[0.0, 1.0], [1.0, 1.0]])
     return X, init

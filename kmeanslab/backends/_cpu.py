@@ -1,11 +1,16 @@
-"""In-memory NumPy backend running the numba kernels."""
+"""In-memory NumPy backend running the numba kernels (:class:`CPUBackend`)
+and its run states (Lloyd and Hamerly)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from types import MappingProxyType
+
 import numpy as np
 
-from .._kernels import common, hamerly, lloyd, seeding
-from . import StepStats
+from .._kernels import common, hamerly, lloyd, seeding, yinyang
+from .._threads import single_threaded_blas, thread_limit
+from ._protocol import DataSummary, StepStats, unsupported
 
 # Hamerly keeps per-cluster sums up to date from the rows that changed
 # cluster only; every FULL_RECOMPUTE_EVERY steps they are recomputed from all
@@ -18,9 +23,24 @@ REFERENCE_DRIFT = 1e4
 
 
 class CPUBackend:
-    """Data held as a C-contiguous float32/float64 NumPy array."""
+    """Data held as a float32/float64 NumPy array (see
+    :class:`kmeanslab.backends.Backend`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Validated float32/float64 data. Only :meth:`summary` and
+        :meth:`transformed` accept any memory layout; everything else needs
+        C-contiguous rows (what :meth:`transformed` returns).
+    sample_weight : ndarray of shape (n_samples,)
+        Validated, C-contiguous, of X's dtype.
+    """
 
     name = "cpu"
+    algorithms = ("lloyd", "hamerly", "yinyang")
+    init_aliases = MappingProxyType({})
+    refinements = ("breathing",)
+    can_center = True
 
     def __init__(self, X, sample_weight):
         self.X = X
@@ -63,17 +83,89 @@ class CPUBackend:
                                            dtype=np.float64)
         return self._x_sq_norms64
 
-    def feature_variance_mean(self):
-        return float(np.mean(np.var(self.X, axis=0)))
+    def summary(self):
+        """Mean, mean variance and largest |x| of the features, from the
+        block kernels (per-block float64 partial sums added in block order,
+        so the result does not depend on the thread count)."""
+        X, starts, dtype = self.X, self.starts, self.dtype
+        n, d = X.shape
+        buf = np.empty((self.n_blocks, d), dtype=np.float64)
+        common.column_sums_dense(X, starts, np.zeros(d, dtype=dtype), 1, buf)
+        mean = buf.sum(axis=0) / n
+        common.column_sums_dense(X, starts, mean.astype(dtype), 2, buf)
+        variance_mean = float(np.mean(buf.sum(axis=0) / n))
+        amax_blocks = np.empty(self.n_blocks, dtype=np.float64)
+        common.abs_max_dense(X, starts, amax_blocks)
+        return DataSummary(mean=mean, variance_mean=variance_mean,
+                           amax=float(amax_blocks.max()))
 
-    def total_weight(self):
-        return float(self.sample_weight.sum(dtype=np.float64))
+    def transformed(self, shift, scale):
+        """A backend over a C-contiguous ``(X - shift) * scale``; self when
+        X is already C-contiguous and there is nothing to do."""
+        if shift is None and scale == 1.0 and self.X.flags.c_contiguous:
+            return self
+        dtype = self.dtype
+        if shift is None:
+            shift = np.zeros(self.n_features, dtype=dtype)
+        out = np.empty(self.X.shape, dtype=dtype)
+        common.shift_scale_dense(self.X, np.asarray(shift, dtype=dtype),
+                                 dtype.type(scale), out)
+        return CPUBackend(out, self.sample_weight)
+
+    @contextmanager
+    def thread_context(self, n_threads):
+        """``n_threads`` numba threads and single-threaded BLAS (the kernels
+        call BLAS from their own threads)."""
+        # One block means no parallel work: skip waking the thread pool,
+        # which costs more than a small fit on a busy machine.
+        if self.n_blocks == 1:
+            n_threads = 1
+        with thread_limit(n_threads), single_threaded_blas():
+            yield
 
     def take_rows(self, idx):
         return self.X[np.asarray(idx)]
 
     def weights_of(self, idx):
         return self.sample_weight[np.asarray(idx)]
+
+    def weighted_sample(self, size, random_state):
+        """``random_state.choice`` without replacement, with probabilities
+        proportional to weight (scikit-learn's "random" init stream)."""
+        sw = np.asarray(self.sample_weight, dtype=np.float64)
+        return random_state.choice(self.n_samples, size=size, replace=False,
+                                   p=sw / sw.sum())
+
+    def kmeans_parallel_candidates(self, n_clusters, random_state, *,
+                                   oversampling, n_rounds):
+        """The k-means|| rounds with every sample's distance in memory: one
+        sample drawn in proportion to its weight, then per round each sample
+        kept with probability ``min(1, l * w * d^2 / phi)``, ``l =
+        oversampling * n_clusters``, all from ``random_state``."""
+        sw = np.asarray(self.sample_weight, dtype=np.float64)
+        n_samples = self.n_samples
+        first = random_state.choice(n_samples, p=sw / sw.sum())
+        candidates = [self.take_rows([first])]
+        _, closest = self.assign(candidates[0])
+        closest = closest.astype(np.float64)
+        l = oversampling * n_clusters
+        for _ in range(n_rounds):
+            phi = float(sw @ closest)
+            if phi <= 0:
+                break
+            u = random_state.uniform(size=n_samples)
+            chosen = np.flatnonzero(u < l * sw * closest / phi)
+            if chosen.size == 0:
+                continue
+            new = self.take_rows(chosen)
+            candidates.append(new)
+            _, d_new = self.assign(new)
+            np.minimum(closest, d_new, out=closest)
+        candidates = np.concatenate(candidates)
+        labels, _ = self.assign(candidates)
+        weights = np.bincount(labels, weights=sw, minlength=len(candidates))
+        return (candidates, weights,
+                lambda size: self.weighted_sample(size, random_state))
 
     def candidate_sq_dists(self, candidates, closest_sq_dist, store=True):
         """For each candidate: min(closest_sq_dist, squared distance to it)
@@ -137,7 +229,20 @@ class CPUBackend:
         return float(out.sum())
 
     def start_run(self, algorithm, n_clusters):
+        if algorithm not in _RUNS:
+            raise unsupported(self.name, f"algorithm={algorithm!r}",
+                              f"use one of {self.algorithms}")
         return _RUNS[algorithm](self, n_clusters)
+
+    def label_counts(self, labels, n_clusters):
+        return np.bincount(labels, minlength=n_clusters)
+
+    def count_distinct(self, labels1, labels2, n_clusters):
+        pairs = np.unique(labels1.astype(np.int64) * n_clusters + labels2)
+        return len(pairs), len(np.unique(labels1)), len(np.unique(labels2))
+
+    def user_labels(self, labels):
+        return labels
 
 
 class _Run:
@@ -149,18 +254,37 @@ class _Run:
         self.labels = np.full(backend.n_samples, -1, dtype=np.int32)
 
     def farthest(self, centers, n):
-        """Indices of the n samples of positive weight farthest from their
-        assigned centres, farthest first (ties broken by lower index);
-        n <= n_positive."""
-        sq = self.backend.sq_dist_to_assigned(centers, self.labels)
-        if self.backend.positive is not None:
-            # Zero-weight rows never receive a centre (callers ask for at
-            # most n_positive rows, so none of these -inf is chosen).
-            sq = np.where(self.backend.positive, sq, -np.inf)
+        """Indices of at most n samples farthest from their assigned centres,
+        farthest first (ties broken by lower index), among the samples of
+        positive weight that are off their centre (see ``off_center``)."""
+        b = self.backend
+        sq = b.sq_dist_to_assigned(centers, self.labels)
+        keep = off_center(sq, b.x_sq_norms, centers, self.labels)
+        if b.positive is not None:
+            keep &= b.positive
+        n = min(n, int(np.count_nonzero(keep)))
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        sq = np.where(keep, sq, -np.inf)
         threshold = np.partition(sq, -n)[-n]
         top = np.flatnonzero(sq >= threshold)
         order = np.lexsort((top, -sq[top]))[:n]
         return top[order]
+
+
+def off_center(sq_dist, x_sq_norms, centers, labels):
+    """True for the samples farther from their centre than rounding noise.
+
+    A centre that is the mean of identical samples may differ from them in
+    the last bits; such a sample is a copy of its centre, and moving an
+    empty cluster onto it would not lower the inertia (the two centres would
+    then take turns holding the copies forever). The noise is taken as
+    (16 eps)^2 (||x||^2 + ||c||^2), in the data's precision.
+    """
+    eps = float(np.finfo(centers.dtype).eps)
+    c_sq_norms = np.einsum("ij,ij->i", centers, centers, dtype=np.float64)
+    noise = (16 * eps) ** 2 * (x_sq_norms + c_sq_norms[labels])
+    return sq_dist > noise
 
 
 class _LloydRun(_Run):
@@ -191,8 +315,10 @@ class _LloydRun(_Run):
                          float(self.inertia.sum()))
 
 
-class _HamerlyRun(_Run):
-    """Bounded assignment with incrementally updated per-cluster sums."""
+class _BoundedRun(_Run):
+    """A run whose assignment keeps distance bounds (``_assign``) and
+    reports only the rows that changed cluster; the per-cluster statistics
+    are updated from those deltas."""
 
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
@@ -201,9 +327,7 @@ class _HamerlyRun(_Run):
         # memory, but the directed rounding (nextafter) on every store cost
         # twice what the smaller reads saved (measured on 1M x 2, k=8).
         self.upper_stored = np.zeros(n, dtype=backend.dtype)
-        self.lower_stored = np.zeros(n, dtype=backend.dtype)
         self.drift = np.zeros(n_clusters, dtype=np.float64)
-        self.max_drift = 0.0
         self.delta_sums = np.empty((nb, n_clusters, d), dtype=np.float64)
         self.delta_weights = np.empty((nb, n_clusters), dtype=np.float64)
         self.delta_sq_norms = np.empty((nb, n_clusters), dtype=np.float64)
@@ -219,6 +343,10 @@ class _HamerlyRun(_Run):
         self.ref = None
         self.n_steps = 0
 
+    def _assign(self, centers, center_shift):
+        """Run the bounded kernel: labels, bounds and the delta statistics."""
+        raise NotImplementedError
+
     def step(self, centers, center_shift=None):
         b = self.backend
         centers = np.ascontiguousarray(centers, dtype=b.dtype)
@@ -226,15 +354,7 @@ class _HamerlyRun(_Run):
             self.ref = centers.astype(np.float64)
         if center_shift is not None:
             self.drift += center_shift
-            self.max_drift += float(np.max(center_shift))
-        use_blas = b.n_features >= common.BLAS_MIN_FEATURES
-        hamerly.hamerly_step_dense(
-            b.X, b.sample_weight, b.x_sq_norms if use_blas else b.sample_weight,
-            centers, _half_min_center_dist(centers), self.drift, self.max_drift,
-            self.ref, b.starts, use_blas, self.labels,
-            self.upper_stored, self.lower_stored, self.delta_sums,
-            self.delta_weights, self.delta_sq_norms, self.delta_counts,
-            self.n_changed)
+        self._assign(centers, center_shift)
         self.n_steps += 1
         if self.n_steps % FULL_RECOMPUTE_EVERY == 0:
             self._recompute_statistics(centers)
@@ -279,6 +399,67 @@ class _HamerlyRun(_Run):
         self.counts = counts.sum(axis=0)
 
 
+class _HamerlyRun(_BoundedRun):
+    """Hamerly: one lower bound per row, for all centres but its own."""
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        self.lower_stored = np.zeros(backend.n_samples, dtype=backend.dtype)
+        self.max_drift = 0.0
+
+    def _assign(self, centers, center_shift):
+        b = self.backend
+        if center_shift is not None:
+            self.max_drift += float(np.max(center_shift))
+        use_blas = b.n_features >= common.BLAS_MIN_FEATURES
+        hamerly.hamerly_step_dense(
+            b.X, b.sample_weight, b.x_sq_norms if use_blas else b.sample_weight,
+            centers, _half_min_center_dist(centers), self.drift, self.max_drift,
+            self.ref, b.starts, use_blas, self.labels,
+            self.upper_stored, self.lower_stored, self.delta_sums,
+            self.delta_weights, self.delta_sq_norms, self.delta_counts,
+            self.n_changed)
+
+
+# Yinyang groups: about one group per GROUP_SIZE centres (Ding et al. use
+# k / 10), formed by GROUPING_ROUNDS Lloyd rounds on the initial centres.
+GROUP_SIZE = 10
+GROUPING_ROUNDS = 5
+
+
+class _YinyangRun(_BoundedRun):
+    """Yinyang: one lower bound per row and group of centres."""
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        self.n_groups = max(1, n_clusters // GROUP_SIZE)
+        self.lower_stored = np.zeros((backend.n_samples, self.n_groups),
+                                     dtype=backend.dtype)
+        self.group_drift = np.zeros(self.n_groups, dtype=np.float64)
+        self.group_of = None
+
+    def _assign(self, centers, center_shift):
+        b = self.backend
+        if self.group_of is None:
+            self.group_of = np.zeros(centers.shape[0], dtype=np.int64)
+            yinyang.group_centers(centers.astype(np.float64), self.n_groups,
+                                  GROUPING_ROUNDS, self.group_of)
+            self.group_members = np.argsort(self.group_of, kind="stable")
+            self.group_starts = np.searchsorted(
+                self.group_of[self.group_members], np.arange(self.n_groups + 1))
+        if center_shift is not None:
+            group_max = np.zeros(self.n_groups, dtype=np.float64)
+            np.maximum.at(group_max, self.group_of, center_shift)
+            self.group_drift += group_max
+        yinyang.yinyang_step_dense(
+            b.X, b.sample_weight, centers, _half_min_center_dist(centers),
+            self.group_starts, self.group_members, self.group_of, self.drift,
+            self.group_drift, self.ref, b.starts, self.labels,
+            self.upper_stored, self.lower_stored, self.delta_sums,
+            self.delta_weights, self.delta_sq_norms, self.delta_counts,
+            self.n_changed)
+
+
 def _half_min_center_dist(centers):
     """Half the distance from every centre to its nearest other centre."""
     out = np.empty(centers.shape[0], dtype=centers.dtype)
@@ -286,4 +467,4 @@ def _half_min_center_dist(centers):
     return out
 
 
-_RUNS = {"lloyd": _LloydRun, "hamerly": _HamerlyRun}
+_RUNS = {"lloyd": _LloydRun, "hamerly": _HamerlyRun, "yinyang": _YinyangRun}

@@ -6,18 +6,11 @@ import re
 
 import click
 
+from .._options import CRITERIA, CRITERION_ALIASES, SILHOUETTE_METHODS
 from .options import (CommandError, columns_option, data_argument, echo_warnings,
                       force_option, load_data, out_option, quiet_option,
                       random_state_option, report_option, report_writer,
                       standardize_option, table_format_option, user_errors)
-
-# Kept in step with kmeanslab.selection.CRITERIA, CRITERION_ALIASES and
-# SILHOUETTE_METHODS (checked by the CLI tests); importing selection here
-# would slow down ``kmeanslab --help``.
-CRITERIA = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin",
-            "gap", "stability")
-CRITERION_ALIASES = {"elbow": "inertia"}
-SILHOUETTE_METHODS = ("exact", "sampled", "simplified")
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _DPI = 100

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import (FLOAT, INT, CommandError, columns_option, data_argument,
-                      echo_warnings, force_option, lang_option, load_data,
-                      out_option, quiet_option, random_state_option,
+from .._options import INIT_NAMES, REFINE_METHODS
+from .._params import cli_help
+from .options import (FLOAT, INT, CommandError, Number, columns_option,
+                      data_argument, echo_warnings, force_option, lang_option,
+                      load_data, out_option, quiet_option, random_state_option,
                       report_option, report_writer, standardize_option,
                       table_format_option, user_errors)
 
-# Kept in step with kmeanslab._validation.INIT_NAMES (checked by the CLI
-# tests); importing it here would load numpy for ``kmeanslab --help``.
-INIT_NAMES = ("k-means++", "random", "k-means||")
 # Above this many samples the exact silhouette (O(n_samples^2)) would take
 # minutes, so the silhouette plot is left out.
 SILHOUETTE_MAX_SAMPLES = 200_000
@@ -78,26 +77,20 @@ class _DaskRun:
 @click.command()
 @data_argument
 @click.option("--k", "-k", "n_clusters", type=INT, default=8, show_default=True,
-              help="Number of clusters.")
+              help=cli_help("n_clusters"))
 @click.option("--init", type=click.Choice(INIT_NAMES), default="k-means++",
-              show_default=True, help="How the initial centres are chosen.")
+              show_default=True, help=cli_help("init"))
 @click.option("--n-init", default="auto", show_default=True, metavar="N|auto",
-              help="Restarts, keeping the lowest inertia; 'auto' is 10 for "
-                   "--init random and 1 otherwise.")
+              help=cli_help("n_init"))
 @click.option("--max-iter", type=INT, default=300, show_default=True,
-              help="Most iterations of one run.")
+              help=cli_help("max_iter"))
 @click.option("--tol", type=FLOAT, default=1e-4, show_default=True,
-              help="Stop when the summed squared centre shift is at most tol "
-                   "times the mean feature variance.")
+              help=cli_help("tol"))
 @random_state_option
-@click.option("--refine", type=click.Choice(("breathing", "none")),
+@click.option("--refine", type=click.Choice(REFINE_METHODS + ("none",)),
               default="breathing", show_default=True,
               callback=lambda ctx, param, value: None if value == "none" else value,
-              help="'breathing' searches beyond k-means' first local optimum "
-                   "with breathing k-means (finds every cluster on the SIPU "
-                   "benchmarks where one k-means++ run often misses some; "
-                   "writes the moves table too); 'none' stops at plain "
-                   "k-means, as scikit-learn does.")
+              help=cli_help("refine", "It also writes the moves table."))
 @columns_option
 @standardize_option
 @out_option(default="kmeanslab-fit")
@@ -107,7 +100,7 @@ class _DaskRun:
               help="Fit on the Dask cluster whose scheduler is at ADDRESS "
                    "(tcp://HOST:PORT); plain k-means with k-means|| seeding "
                    "(--refine does not apply).")
-@click.option("--workers", type=INT, default=None, metavar="N",
+@click.option("--workers", type=Number(int, 1), default=None, metavar="N",
               help="Fit on a local Dask cluster of N worker processes started "
                    "for the run (see --scheduler).")
 @lang_option
@@ -146,8 +139,6 @@ def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
     _check_fit_params(n_clusters, init, n_init, max_iter, tol, X.shape[0])
     if scheduler is not None and workers is not None:
         raise CommandError("give either --scheduler or --workers, not both")
-    if workers is not None and workers < 1:
-        raise CommandError(f"--workers must be >= 1, got {workers}")
     cluster = _DaskRun(scheduler, workers) if (scheduler or workers) else None
     if cluster is not None:
         refine = None

@@ -1,7 +1,9 @@
 """Options and errors shared by the ``kmeanslab`` commands.
 
 Each option is defined once here so every command spells it, and documents
-it, the same way.
+it, the same way. Choices come from :mod:`kmeanslab._options` and the help
+of the fit parameters from :mod:`kmeanslab._params` (both NumPy-free, so
+``--help`` stays fast).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import warnings
 from pathlib import Path
 
 import click
+
+from .._options import LANGUAGES, TABLE_FORMATS
+from .._params import cli_help
 
 __all__ = [
     "CommandError",
@@ -32,10 +37,6 @@ __all__ = [
     "table_format_option",
     "user_errors",
 ]
-
-# Kept in step with kmeanslab.plotting.LANGUAGES (checked by the CLI tests);
-# importing plotting here would slow down ``kmeanslab --help``.
-LANGUAGES = ("en", "ja")
 
 
 class CommandError(click.ClickException):
@@ -100,8 +101,9 @@ class Number(click.ParamType):
             raise CommandError(f"{option} must be {what}, got {value!r}") from None
         if ((self.minimum is not None and number < self.minimum)
                 or (self.maximum is not None and number > self.maximum)):
-            raise CommandError(f"{option} must be {what} in [{self.minimum}, "
-                               f"{self.maximum}], got {value!r}")
+            bounds = (f"in [{self.minimum}, {self.maximum}]"
+                      if self.maximum is not None else f">= {self.minimum}")
+            raise CommandError(f"{option} must be {what} {bounds}, got {value!r}")
         return number
 
 
@@ -110,7 +112,7 @@ FLOAT = Number(float)
 
 random_state_option = click.option(
     "--random-state", type=Number(int, 0, 2**32 - 1), default=None,
-    help="Seed for reproducible results; default: a fresh random seed.")
+    help=cli_help("random_state"))
 
 report_option = click.option(
     "--report", "report_path", default=None, metavar="PATH",
@@ -118,7 +120,7 @@ report_option = click.option(
     help="Also write a self-contained HTML report to PATH.")
 
 table_format_option = click.option(
-    "--format", "table_format", type=click.Choice(("csv", "parquet")),
+    "--format", "table_format", type=click.Choice(TABLE_FORMATS),
     default="csv", show_default=True, help="Format of the tables written.")
 
 

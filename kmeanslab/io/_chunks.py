@@ -2,7 +2,7 @@
 
 ``open_chunked`` reads a directory of Parquet files (or one Parquet file) or
 one ``.npy`` file lazily, a block of rows per task, so a k-means fit on the
-result (``kmeanslab.backends._dask.fit_dask``, or ``kmeans``/``KMeans`` on a
+result (``kmeanslab.core.fit_dask``, or ``kmeans``/``KMeans`` on a
 dask array) holds only a few blocks in memory at a time: without a
 ``distributed.Client`` the blocks are read from the file again on every pass
 and dropped after use. Peak memory is then about (scheduler threads + 2)

@@ -16,9 +16,9 @@ distributed = pytest.importorskip("distributed")
 from sklearn.datasets import make_blobs  # noqa: E402
 
 from kmeanslab import kmeans  # noqa: E402
-from kmeanslab.backends import _dask  # noqa: E402
-from kmeanslab.backends._dask import (connect, fit_dask, predict_dask,  # noqa: E402
-                                      transform_dask)
+from kmeanslab.backends.dask import (_backend, connect, feature_names,  # noqa: E402
+                                     predict_dask, transform_dask)
+from kmeanslab.core import fit_dask  # noqa: E402
 from kmeanslab.estimator import KMeans  # noqa: E402
 
 N_SAMPLES = 6000
@@ -154,7 +154,7 @@ def test_dataframe_input(local, data):
     frame = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]), npartitions=3)
     result = fit_dask(frame, N_CLUSTERS, init=init)
     _assert_same_fit(result, kmeans(X, N_CLUSTERS, init=init))
-    assert list(_dask.feature_names(frame)) == ["a", "b", "c"]
+    assert list(feature_names(frame)) == ["a", "b", "c"]
 
 
 def test_bitwise_reproducible(client, data):
@@ -237,7 +237,7 @@ def test_worker_killed_mid_fit_gives_the_same_result(client, monkeypatch):
     init = X[:6].copy()
     undisturbed = fit_dask(Xd, 6, init=init, tol=0.0, max_iter=15)
 
-    step = _dask._LloydRun.step
+    step = _backend._LloydRun.step
     calls = []
 
     def step_then_kill(self, centers, center_shift=None):
@@ -249,7 +249,7 @@ def test_worker_killed_mid_fit_gives_the_same_result(client, monkeypatch):
             threading.Timer(0.01, os.kill, (pid, signal.SIGKILL)).start()
         return out
 
-    monkeypatch.setattr(_dask._LloydRun, "step", step_then_kill)
+    monkeypatch.setattr(_backend._LloydRun, "step", step_then_kill)
     pids_before = set(client.run(os.getpid).values())
     disturbed = fit_dask(Xd, 6, init=init, tol=0.0, max_iter=15)
     client.wait_for_workers(2, timeout=30)

@@ -120,7 +120,7 @@ _FIT_SCRIPT = textwrap.dedent("""
     import numpy as np
     import psutil, dask
     from kmeanslab.io import open_chunked
-    from kmeanslab.backends._dask import fit_dask
+    from kmeanslab.core import fit_dask
 
     def _peak_rss():
         # VmHWM, not getrusage's ru_maxrss: that one is inherited from the

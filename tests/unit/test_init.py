@@ -1,23 +1,67 @@
-"""k-means|| seeding (``init="k-means||"``, kmeanslab.init.parallel_init).
-
-Bahmani et al. (2012): a few oversampling rounds, candidates weighted by the
+"""Tests for the seeding (``kmeanslab.init``): k-means++ against
+scikit-learn, "random" through the backend's weighted sampling, k-means||
+(Bahmani et al. 2012: a few oversampling rounds, candidates weighted by the
 sample weight they attract, reduced to n_clusters by weighted k-means++ and
-Lloyd. On well-separated blobs it should seed every blob; weights must steer
-it; and like every seeding here it depends only on the inputs and
-``random_state``, not on the thread count.
-"""
+Lloyd; it should seed every blob of well-separated data, weights must steer
+it, and it depends only on the inputs and ``random_state``, not on the
+thread count), and ``init_centers`` for names, arrays and callables."""
 
 import numba
 import numpy as np
 import pytest
+from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
+from sklearn.datasets import make_blobs
 from sklearn.utils import check_random_state
 
 import kmeanslab
-from kmeanslab import KMeans, kmeans
+from kmeanslab import KMeans, kmeans, kmeans_plusplus
 from kmeanslab._kernels.common import block_starts
 from kmeanslab.backends import get_backend
-from kmeanslab.init import parallel_init
+from kmeanslab.init import init_centers, parallel_init, random_init
 from kmeanslab.metrics import centroid_index
+
+DTYPES = [pytest.param(np.float64, id="float64"),
+          pytest.param(np.float32, id="float32")]
+WEIGHTS = [pytest.param(False, id="unweighted"), pytest.param(True, id="weighted")]
+
+
+# --- k-means++ -------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", WEIGHTS)
+def test_kmeans_plusplus_matches_sklearn(random_seed, dtype, weighted):
+    X, _ = make_blobs(n_samples=500, centers=6, n_features=3,
+                      random_state=random_seed)
+    X = X.astype(dtype)
+    sw = (np.random.RandomState(random_seed).uniform(0.2, 3.0, X.shape[0])
+          if weighted else None)
+    centers, indices = kmeans_plusplus(X, 6, sample_weight=sw,
+                                       random_state=random_seed)
+    sk_centers, sk_indices = sk_kmeans_plusplus(X, 6, sample_weight=sw,
+                                                random_state=random_seed)
+    np.testing.assert_array_equal(indices, sk_indices)
+    np.testing.assert_array_equal(centers, sk_centers)
+    assert centers.dtype == dtype
+
+
+# --- random ----------------------------------------------------------------------
+
+def test_random_init_draws_distinct_weighted_samples(random_seed):
+    """scikit-learn's "random" init stream; zero-weight samples are never
+    drawn."""
+    rng = np.random.RandomState(random_seed)
+    X = rng.normal(size=(100, 3))
+    sw = rng.uniform(0.5, 2.0, 100)
+    sw[:50] = 0.0
+    centers, indices = random_init(get_backend(X, sw), 5,
+                                   check_random_state(random_seed))
+    expected = np.random.RandomState(random_seed).choice(
+        100, size=5, replace=False, p=sw / sw.sum())
+    np.testing.assert_array_equal(indices, expected)
+    np.testing.assert_array_equal(centers, X[indices])
+
+
+# --- k-means|| ---------------------------------------------------------------------
 
 N_BLOBS = 20
 BLOB_ROWS = 100
@@ -145,3 +189,43 @@ def test_more_clusters_than_distinct_points():
                   axis=0)
     centers = _seed(X, 6, 0)
     assert {tuple(c) for c in centers} == {tuple(x) for x in X}
+
+
+# --- init_centers ---------------------------------------------------------------------
+
+def test_callable_init(blobs):
+    X, init = blobs
+
+    def my_init(X_, n_clusters, random_state):
+        assert X_.shape == X.shape
+        return init
+
+    a = kmeans(X, 3, init=my_init)
+    b = kmeans(X, 3, init=init)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.centers, b.centers)
+
+
+def test_init_centers_maps_arrays_and_callables_to_the_working_space():
+    X = np.arange(12.0).reshape(6, 2)
+    backend = get_backend(X, np.ones(6))
+    user = np.array([[0.0, 1.0], [4.0, 5.0]])
+
+    def shift(centers):
+        return centers - 1.0
+
+    np.testing.assert_array_equal(
+        init_centers(backend, user, 2, None, to_working=shift), user - 1.0)
+    got = init_centers(backend, lambda X_, k, random_state: X_[:k], 2, None,
+                       to_working=shift, X_user=X)
+    np.testing.assert_array_equal(got, X[:2] - 1.0)
+
+
+def test_init_centers_refuses_bad_callable_results():
+    X = np.arange(12.0).reshape(6, 2)
+    backend = get_backend(X, np.ones(6))
+    with pytest.raises(ValueError, match=r"returned shape \(1, 2\)"):
+        init_centers(backend, lambda X_, k, random_state: X_[:1], 2, None,
+                     X_user=X)
+    with pytest.raises(ValueError, match="not available"):
+        init_centers(backend, "k-means+", 2, check_random_state(0))

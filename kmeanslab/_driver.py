@@ -1,0 +1,282 @@
+"""The fit driver: one k-means fit with restarts, on any backend.
+
+Between the public functions (:func:`kmeanslab.kmeans`,
+:func:`kmeanslab.core.fit_dask`) and the engine loop
+(:func:`kmeanslab._engine.run_single`), :func:`fit` does what every fit
+does whatever holds the data:
+
+1. validate the parameters (:func:`kmeanslab._validation.check_run_params`)
+   and pick the algorithm the backend runs (:func:`resolve_algorithm`);
+2. prepare the working space (:class:`WorkingSpace`): the data centred
+   when the backend can and ``copy_x`` asks, and scaled by a power of two
+   when its magnitude would make squared distances overflow or underflow;
+3. for each of ``n_init`` restarts, seed (:func:`kmeanslab.init.init_centers`)
+   and run plain k-means or breathing k-means, keeping the run of lowest
+   inertia (a run that only renames the best partition does not replace it);
+4. warn when fewer distinct clusters than ``n_clusters`` were found, and
+   build the :class:`KMeansResult` in the user's space.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from . import _validation as v
+from ._engine import run_single
+from .breathing import breathing_run
+from .init import init_centers
+from .trace import ConvergenceTrace
+
+__all__ = ["KMeansResult", "WorkingSpace", "fit", "resolve_algorithm",
+           "scale_exponent"]
+
+# Data whose largest |x| lies outside [2**-SCALE_LIMIT, 2**SCALE_LIMIT] is
+# scaled by a power of two (exact) to bring it near 1: inside those limits
+# squared float64 distances stay far from overflow (2**1024) and from the
+# subnormals (2**-1022).
+SCALE_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """The outcome of :func:`kmeanslab.kmeans`.
+
+    Attributes
+    ----------
+    centers : ndarray of shape (n_clusters, n_features)
+    labels : ndarray of shape (n_samples,)
+        A dask array when the data was a Dask collection.
+    inertia : float
+        Weighted sum of squared distances of samples to their centres.
+    n_iter : int
+        Iterations of the best run.
+    algorithm : str
+        The algorithm that ran ("lloyd" or "hamerly").
+    trace : ConvergenceTrace
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    algorithm: str
+    trace: ConvergenceTrace
+
+
+def resolve_algorithm(algorithm, n_samples, n_features, n_clusters):
+    """The algorithm ``"auto"`` stands for.
+
+    Rule (from ``benchmarks/bench_engine.py``): Hamerly's bounds pay off when
+    they let most samples skip the distance pass, which they do for every
+    workload measured here once ``n_clusters >= 2``; the plain Lloyd pass is
+    only chosen for ``n_clusters == 1`` or tiny data (``n_samples < 256``),
+    where the bounds' bookkeeping costs more than it saves. ``"elkan"`` is
+    accepted for scikit-learn compatibility and runs the bounded variant,
+    which gives the same result as Lloyd.
+    """
+    if algorithm == "elkan":
+        return "hamerly"
+    if algorithm != "auto":
+        return algorithm
+    if n_clusters == 1 or n_samples < 256:
+        return "lloyd"
+    return "hamerly"
+
+
+def scale_exponent(amax):
+    """The power of two to scale data whose largest |x| is ``amax`` by: 0
+    inside ``[2**-SCALE_LIMIT, 2**SCALE_LIMIT]``, else the one that brings
+    ``amax`` near 1."""
+    if amax > 0 and not 2.0**-SCALE_LIMIT <= amax <= 2.0**SCALE_LIMIT:
+        return -int(np.round(np.log2(amax)))
+    return 0
+
+
+class WorkingSpace:
+    """The map between the user's space and the engine's working space,
+    ``working = (user - shift) * 2**exponent``.
+
+    Scaling by a power of two is exact in floating point, so results equal
+    the unscaled ones wherever those neither overflow nor underflow.
+
+    Parameters
+    ----------
+    dtype : dtype
+        float32 or float64.
+    shift : ndarray of shape (n_features,) or None
+        The feature means the data was centred on (None: not centred).
+    exponent : int
+    variance_mean : float
+        Mean feature variance of the working data (scales ``tol``).
+    """
+
+    def __init__(self, dtype, shift, exponent, variance_mean):
+        self.dtype = np.dtype(dtype)
+        self.shift = shift
+        self.exponent = exponent
+        self.scale = float(np.ldexp(1.0, exponent))
+        self.variance_mean = variance_mean
+
+    def to_working(self, centers):
+        c = np.asarray(centers, dtype=self.dtype)
+        if self.shift is not None:
+            c = c - self.shift
+        return c * self.dtype.type(self.scale)
+
+    def to_user(self, centers):
+        c = np.asarray(centers, dtype=self.dtype) / self.dtype.type(self.scale)
+        if self.shift is not None:
+            c = c + self.shift
+        return c
+
+    def inertia_to_user(self, inertia):
+        """A squared distance (or a sum of them) in the user's units; inf
+        when it overflows there."""
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(float(inertia), -2 * self.exponent))
+
+    def runs_to_user(self, runs):
+        """Every run's centres, inertia and shifts in the user's space."""
+        out = []
+        for r in runs:
+            its = tuple(
+                replace(it, centers=self.to_user(it.centers),
+                        inertia=self.inertia_to_user(it.inertia),
+                        center_shift=self.inertia_to_user(it.center_shift))
+                for it in r.iterations)
+            out.append(replace(r, init_centers=self.to_user(r.init_centers),
+                               iterations=its,
+                               inertia=self.inertia_to_user(r.inertia)))
+        return tuple(out)
+
+    def moves_to_user(self, moves):
+        """Breathing moves with their inertia in the user's units."""
+        return tuple(replace(m, inertia=self.inertia_to_user(m.inertia))
+                     for m in moves)
+
+
+def working_space(backend, copy_x):
+    """The working backend and its :class:`WorkingSpace`.
+
+    One pass of statistics on ``backend``; the data is centred when
+    ``copy_x`` and the backend can, and scaled by ``2**scale_exponent``
+    (the statistics are then measured again on the scaled data, where the
+    raw ones may have overflowed).
+
+    Raises
+    ------
+    ValueError
+        When the working data's variance is not finite (values too large
+        for the data type).
+    """
+    summary = backend.summary()
+    exponent = scale_exponent(summary.amax)
+    shift = (summary.mean.astype(backend.dtype)
+             if copy_x and backend.can_center else None)
+    working = backend.transformed(shift, float(np.ldexp(1.0, exponent)))
+    variance_mean = (working.summary().variance_mean if exponent
+                     else summary.variance_mean)
+    if not np.isfinite(variance_mean):
+        raise ValueError(f"X has values too large to cluster in {backend.dtype} "
+                         f"(largest |x| = {summary.amax:.3g}); rescale X")
+    return working, WorkingSpace(backend.dtype, shift, exponent, variance_mean)
+
+
+def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
+        random_state, record_labels, copy_x, n_threads, refine):
+    """k-means with ``n_init`` restarts on ``backend``, keeping the best run.
+
+    Parameters
+    ----------
+    backend : Backend
+        Holds the user's (validated) data; its ``X`` is what a callable
+        ``init`` receives.
+    n_clusters, init, n_init, max_iter, tol, algorithm, random_state, record_labels, copy_x, n_threads, refine
+        As for :func:`kmeanslab.kmeans`; checked here. A seeding the
+        backend runs as another (``backend.init_aliases``), an algorithm it
+        lacks (Lloyd runs instead, with the same result) and a refinement
+        it lacks (ValueError) are resolved before any pass over the data.
+
+    Returns
+    -------
+    KMeansResult
+        Labels as ``backend.user_labels`` gives them.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Fewer distinct clusters than ``n_clusters`` (duplicate points).
+    """
+    if isinstance(init, str):
+        init = backend.init_aliases.get(init, init)
+    n_samples, n_features = backend.n_samples, backend.n_features
+    n_clusters, init, n_init, max_iter, tol, algorithm, n_threads = (
+        v.check_run_params(n_samples, n_features, backend.dtype,
+                           n_clusters=n_clusters, init=init, n_init=n_init,
+                           max_iter=max_iter, tol=tol, algorithm=algorithm,
+                           n_threads=n_threads, stacklevel=4))
+    algorithm = resolve_algorithm(algorithm, n_samples, n_features, n_clusters)
+    if algorithm not in backend.algorithms:
+        algorithm = "lloyd"
+    random_state = check_random_state(random_state)
+    refine = v.check_refine(refine)
+    if refine is not None and refine not in backend.refinements:
+        raise ValueError(f"refine={refine!r} is not available on the "
+                         f"{backend.name} backend; use refine=None")
+
+    working, space = working_space(backend, copy_x)
+    params = dict(algorithm=algorithm, max_iter=max_iter,
+                  tol=space.variance_mean * tol, record_labels=record_labels)
+    best = None
+    runs = []
+    moves = []
+    with working.thread_context(n_threads):
+        for run in range(n_init):
+            centers0 = init_centers(working, init, n_clusters, random_state,
+                                    to_working=space.to_working, X_user=backend.X)
+            if refine == "breathing":
+                labels, centers, inertia, run_trace, run_moves = breathing_run(
+                    working, centers0, random_state=random_state, run=run,
+                    **params)
+                moves.append(run_moves)
+            else:
+                labels, centers, inertia, run_trace = run_single(
+                    working, centers0, run=run, **params)
+            runs.append(run_trace)
+            if best is None or (inertia < best[2] and not _same_clustering(
+                    working, labels, best[0], n_clusters)):
+                best = (labels, centers, inertia, run)
+
+    labels, centers, inertia, best_run = best
+    if not np.isfinite(space.inertia_to_user(inertia)):
+        raise ValueError(
+            f"X has values too large for squared distances in {backend.dtype} "
+            f"(the inertia overflows); rescale X")
+    sizes = working.label_counts(labels, n_clusters)
+    n_distinct = int(np.count_nonzero(sizes))
+    if n_distinct < n_clusters:
+        # stacklevel 3: the caller of the public function that called fit.
+        warnings.warn(
+            f"Number of distinct clusters ({n_distinct}) found smaller than "
+            f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
+            ConvergenceWarning, stacklevel=3)
+    trace = ConvergenceTrace(
+        runs=space.runs_to_user(runs), best_run=best_run,
+        moves=tuple(space.moves_to_user(m) for m in moves))
+    return KMeansResult(centers=space.to_user(centers),
+                        labels=working.user_labels(labels),
+                        inertia=space.inertia_to_user(inertia),
+                        n_iter=runs[best_run].n_iter, algorithm=algorithm,
+                        trace=trace)
+
+
+def _same_clustering(backend, labels1, labels2, n_clusters):
+    """True when two labelings are the same partition up to renaming."""
+    n_pairs, n_distinct1, n_distinct2 = backend.count_distinct(
+        labels1, labels2, n_clusters)
+    return n_pairs == n_distinct1 == n_distinct2

@@ -1,0 +1,317 @@
+"""The Dask backend (:class:`DaskBackend`, its Lloyd run) and lazy
+predict/transform over a dask array."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from types import MappingProxyType
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+
+from .._protocol import DataSummary, StepStats, unsupported
+from . import _seeding
+from ._client import active_client
+from ._graph import BlockLabels, call, gather, items, literal, tree
+from ._input import as_dask_array, as_dask_weights
+from ._tasks import (assign_task, combine_summaries, farthest_task, merge_farthest,
+                     inertia_task, label_counts_task, lloyd_task, merge_top,
+                     pack, pair_counts_task, predict_block, sq_dists_block,
+                     summary_task, transform_block)
+
+__all__ = ["DaskBackend", "predict_dask", "transform_dask"]
+
+
+class DaskBackend:
+    """Data held as a row-chunked dask array (see the package docstring and
+    :class:`kmeanslab.backends.Backend`).
+
+    Parameters
+    ----------
+    X : dask Array or DataFrame of shape (n_samples, n_features)
+    sample_weight : dask array, ndarray, number or None
+        Aligned with X's rows (rechunked to X's row chunks).
+    persist : bool or None, default=None
+        Keep the blocks in memory where they are computed: on the workers of
+        a distributed cluster, or in this process with the local scheduler.
+        None persists when a ``distributed.Client`` is active; otherwise the
+        blocks are read from their source on every pass, so data larger than
+        memory streams through a few blocks at a time. The blocks are
+        persisted on first use, so a fit refuses bad parameters before it
+        submits any work.
+    """
+
+    name = "dask"
+    algorithms = ("lloyd",)
+    init_aliases = MappingProxyType({"k-means++": "k-means||"})
+    refinements = ()
+    can_center = False
+
+    def __init__(self, X, sample_weight=None, *, persist=None):
+        X = as_dask_array(X)
+        sw = as_dask_weights(sample_weight, X)
+        if persist is None:
+            persist = active_client() is not None
+        x_blocks = X.to_delayed().ravel().tolist()
+        w_blocks = ([None] * len(x_blocks) if sw is None
+                    else sw.to_delayed().ravel().tolist())
+        self.X = X
+        self.weights = sw
+        self.persist = bool(persist)
+        self._blocks = [call(pack, x, w) for x, w in zip(x_blocks, w_blocks)]
+        self._to_persist = self.persist
+        self.offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
+        self._stats = None
+
+    @property
+    def blocks(self):
+        """Delayed (rows, weights) per block, persisted on first use when
+        ``persist``."""
+        if self._to_persist:
+            self._blocks = list(dask.persist(*self._blocks))
+            self._to_persist = False
+        return self._blocks
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    @property
+    def dtype(self):
+        return self.X.dtype
+
+    @property
+    def n_blocks(self):
+        return len(self._blocks)
+
+    @property
+    def sample_weight(self):
+        """The weights as a dask array (ones when the fit is unweighted)."""
+        if self.weights is None:
+            return da.ones(self.n_samples, dtype=self.dtype, chunks=(self.X.chunks[0],))
+        return self.weights
+
+    @property
+    def n_positive(self):
+        """Samples of positive weight (those an empty cluster may move to)."""
+        return self._summary_stats()["positive"]
+
+    def _summary_stats(self):
+        """One pass of per-block reductions: mean and squared deviations per
+        feature, largest |x|, total weight and samples of positive weight;
+        raises ValueError naming the first block with NaN or infinity in X
+        or a bad weight."""
+        if self._stats is None:
+            parts = [call(summary_task, blk, b) for b, blk in enumerate(self.blocks)]
+            s = tree(parts, combine_summaries).compute()
+            if s["problem"] is not None:
+                b = s["block"]
+                what, advice = s["problem"]
+                raise ValueError(f"{what} (block {b}, rows {self.offsets[b]} to "
+                                 f"{self.offsets[b + 1] - 1}); {advice}")
+            if not s["weight"] > 0:
+                raise ValueError("sample_weight is all zero: it must contain "
+                                 "at least one non-zero weight")
+            s["variance_mean"] = float(np.mean(s["m2"] / s["n"]))
+            self._stats = s
+        return self._stats
+
+    def summary(self):
+        s = self._summary_stats()
+        return DataSummary(mean=s["mean"], variance_mean=s["variance_mean"],
+                           amax=s["amax"])
+
+    def transformed(self, shift, scale):
+        """A backend over ``X * scale`` (lazy; its statistics are measured
+        on the scaled data, where the raw ones may have overflowed)."""
+        if shift is not None:
+            raise unsupported(self.name, "centring the data",
+                              "it is only rescaled (can_center is False)")
+        if scale == 1.0:
+            return self
+        return DaskBackend(self.X * self.dtype.type(scale), self.weights,
+                           persist=self.persist)
+
+    def thread_context(self, n_threads):
+        """Nothing to set: tasks run serially and Dask runs them in
+        parallel, so ``n_threads`` is ignored."""
+        return nullcontext()
+
+    def take_rows(self, idx):
+        rows = gather(self.blocks, self.offsets, idx, 0)
+        return np.empty((0, self.n_features), self.dtype) if rows is None else rows
+
+    def weights_of(self, idx):
+        w = gather(self.blocks, self.offsets, idx, 1)
+        return np.empty(0, self.dtype) if w is None else w.astype(self.dtype)
+
+    def weighted_sample(self, size, random_state):
+        return _seeding.weighted_sample(self, size, random_state)
+
+    def kmeans_parallel_candidates(self, n_clusters, random_state, *,
+                                   oversampling, n_rounds):
+        return _seeding.kmeans_parallel_candidates(
+            self, n_clusters, random_state, oversampling=oversampling,
+            n_rounds=n_rounds)
+
+    def candidate_sq_dists(self, candidates, closest_sq_dist, store=True):
+        raise unsupported(self.name, "k-means++ candidate distances (every "
+                          "sample's distance on the client)",
+                          "use init='k-means||'")
+
+    def _centers(self, centers, label="centers"):
+        return literal(np.ascontiguousarray(centers, dtype=self.dtype), label)
+
+    def assign(self, centers):
+        """Nearest centre of every sample: the labels persisted per block,
+        with their inertia and counts (:class:`BlockLabels`), and the
+        squared distances as a lazy dask array."""
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        c = self._centers(centers)
+        results = [call(assign_task, blk, c) for blk in self.blocks]
+        labels, stats = dask.persist(items(results, 0), tree(items(results, 2)))
+        sq = da.concatenate([
+            da.from_delayed(it, shape=(int(s),), dtype=self.dtype)
+            for it, s in zip(items(results, 1), np.diff(self.offsets))])
+        return BlockLabels(labels, None, self.offsets, (centers, stats)), sq
+
+    def assign_two(self, centers):
+        raise unsupported(self.name, "the two nearest centres (breathing "
+                          "k-means)", "use refine=None")
+
+    def sq_dist_to_assigned(self, centers, labels):
+        raise unsupported(self.name, "per-sample distances on the client "
+                          "(breathing k-means)", "use refine=None")
+
+    def sq_dists_to_centers(self, centers):
+        """Squared distances to every centre as a lazy dask array of shape
+        (n_samples, n_clusters) with X's row chunks."""
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        return self.X.map_blocks(sq_dists_block, centers, dtype=self.dtype,
+                                 chunks=(self.X.chunks[0], (centers.shape[0],)))
+
+    def inertia(self, centers, labels):
+        """Weighted sum of squared distances to the centres given by labels
+        (a :class:`BlockLabels`, or a dask array)."""
+        return self._inertia_counts(centers, labels)[0]
+
+    def _block_labels(self, labels):
+        if isinstance(labels, BlockLabels):
+            return labels
+        labels = da.asarray(labels).rechunk((self.X.chunks[0],))
+        return BlockLabels(labels.to_delayed().ravel().tolist(), None, self.offsets)
+
+    def _inertia_counts(self, centers, labels):
+        centers = np.ascontiguousarray(centers, dtype=self.dtype)
+        labels = self._block_labels(labels)
+        if labels.stats is None or not np.array_equal(labels.stats[0], centers):
+            c = self._centers(centers)
+            labels.stats = (centers, tree([
+                call(inertia_task, blk, it, labels.part, c)
+                for blk, it in zip(self.blocks, labels.items)]))
+        if isinstance(labels.stats[1], Delayed):
+            labels.stats = (centers, labels.stats[1].compute())
+        inertia, counts = labels.stats[1]
+        return float(inertia), counts
+
+    def start_run(self, algorithm, n_clusters):
+        if algorithm not in self.algorithms:
+            raise unsupported(self.name, f"algorithm={algorithm!r}",
+                              "it runs 'lloyd', which gives the same result")
+        return _LloydRun(self, n_clusters)
+
+    def label_counts(self, labels, n_clusters):
+        """Samples per cluster: known without a pass when the labels' inertia
+        was measured (as at the end of every run)."""
+        labels = self._block_labels(labels)
+        if labels.stats is not None:
+            if isinstance(labels.stats[1], Delayed):
+                labels.stats = (labels.stats[0], labels.stats[1].compute())
+            return labels.stats[1][1]
+        return tree([call(label_counts_task, it, labels.part, n_clusters)
+                     for it in labels.items]).compute()
+
+    def count_distinct(self, labels1, labels2, n_clusters):
+        k = n_clusters
+        a, b = self._block_labels(labels1), self._block_labels(labels2)
+        table = tree([call(pair_counts_task, x, a.part, y, b.part, k)
+                      for x, y in zip(a.items, b.items)])
+        table = table.compute().reshape(k, k)
+        return (int(np.count_nonzero(table)),
+                int(np.count_nonzero(table.sum(axis=1))),
+                int(np.count_nonzero(table.sum(axis=0))))
+
+    def user_labels(self, labels):
+        """The labels as a 1-D int32 dask array with X's row chunks, already
+        computed and held where they were computed."""
+        return self._block_labels(labels).to_dask()
+
+
+class _LloydRun:
+    """Labels per block on the workers; one Lloyd task per block per step."""
+
+    def __init__(self, backend, n_clusters):
+        self.backend = backend
+        self.n_clusters = n_clusters
+        self.pairs = [None] * backend.n_blocks
+
+    @property
+    def labels(self):
+        if self.pairs[0] is None:
+            return np.full(self.backend.n_samples, -1, dtype=np.int32)
+        return BlockLabels(self.pairs, 0, self.backend.offsets)
+
+    def step(self, centers, center_shift=None):
+        b = self.backend
+        c = b._centers(centers)
+        pairs = [call(lloyd_task, blk, prev, c)
+                 for blk, prev in zip(b.blocks, self.pairs)]
+        # Only the partials (taken out where each pair was computed) travel
+        # to the reduction; one submission persists the labels for the next
+        # step and brings the reduced total back.
+        self.pairs, total = dask.persist(pairs, tree(items(pairs, 1)))
+        sums, weights, counts, n_changed, inertia = total.compute()
+        return StepStats(sums, weights, counts, int(n_changed), float(inertia))
+
+    def farthest(self, centers, n):
+        """Indices of at most n samples farthest from their assigned
+        centres, farthest first (ties broken by lower index), among the
+        samples of positive weight that are off their centre."""
+        b = self.backend
+        c = b._centers(centers)
+        parts = [call(farthest_task, blk, p, c, n, int(off))
+                 for blk, p, off in zip(b.blocks, self.pairs, b.offsets[:-1])]
+        return call(merge_farthest, n, *parts).compute()
+
+
+# --- Predict and transform --------------------------------------------------------
+
+def _prepare_predict(centers, X):
+    X = as_dask_array(X)
+    centers = np.ascontiguousarray(centers, dtype=X.dtype)
+    if centers.ndim != 2 or centers.shape[1] != X.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} features, but the centres have "
+                         f"shape {centers.shape}")
+    return centers, X
+
+
+def predict_dask(centers, X):
+    """Index of the nearest centre for each row of X, as a lazy 1-D int32
+    dask array with X's row chunks (a block with NaN or infinity raises
+    ValueError when it is computed)."""
+    centers, X = _prepare_predict(centers, X)
+    return X.map_blocks(predict_block, centers, dtype=np.int32, drop_axis=1)
+
+
+def transform_dask(centers, X):
+    """Distances from each row of X to every centre, as a lazy dask array of
+    shape (n_samples, n_clusters) with X's row chunks."""
+    centers, X = _prepare_predict(centers, X)
+    return X.map_blocks(transform_block, centers, dtype=X.dtype,
+                        chunks=(X.chunks[0], (centers.shape[0],)))

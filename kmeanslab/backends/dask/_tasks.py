@@ -1,0 +1,340 @@
+"""What runs on one row block (module-level functions, so that workers
+import them by name), and the serial kernels they call.
+
+A block arrives packed as ``(rows, weights)`` (:func:`pack`; weights None
+when the fit is unweighted). Tasks return small host values: partial sums
+that :func:`kmeanslab.backends.dask._graph.tree` adds in block order,
+labels that stay where they were computed, or a few rows.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+from numba import njit
+
+from ..._kernels import common, lloyd
+from .._cpu import off_center
+
+
+def serial(kernel):
+    """A serial, GIL-free compilation of a parallel kernel's Python function.
+
+    The clone is cached under its own name: numba's cache keys entries on the
+    function's qualified name and bytecode, not on its flags, so compiling the
+    same function object serially would overwrite the parallel entry.
+    """
+    py = kernel.py_func
+    clone = types.FunctionType(py.__code__, py.__globals__,
+                               py.__name__ + "_serial", py.__defaults__,
+                               py.__closure__)
+    clone.__qualname__ = py.__qualname__ + "_serial"
+    clone.__module__ = py.__module__
+    clone.__doc__ = py.__doc__
+    return njit(cache=True, nogil=True)(clone)
+
+
+_lloyd_dense = serial(lloyd.lloyd_step_dense)
+_lloyd_blas = serial(lloyd.lloyd_step_blas)
+_assign = serial(common.assign_dense)
+_inertia = serial(common.inertia_dense)
+_sq_to_assigned = serial(common.sq_dist_to_assigned_dense)
+_sq_to_centers = serial(common.sq_dists_to_centers_dense)
+_column_sums = serial(common.column_sums_dense)
+_abs_max = serial(common.abs_max_dense)
+
+
+# --- Blocks and sums ------------------------------------------------------------
+
+def pack(x, w):
+    return x, w
+
+
+def unpack(blk, dtype=None, ones=True):
+    """A packed block as C-contiguous rows (never a memmap) and weights
+    (ones when the fit is unweighted, or None if not ``ones``)."""
+    x, w = blk
+    x = np.ascontiguousarray(np.asarray(x), dtype=dtype)
+    if w is None:
+        return x, (np.ones(x.shape[0], dtype=x.dtype) if ones else None)
+    return x, np.ascontiguousarray(np.asarray(w), dtype=x.dtype)
+
+
+def add(*items):
+    """Sum arrays, numbers or tuples of them, in the given order."""
+    if isinstance(items[0], tuple):
+        return tuple(add(*column) for column in zip(*items))
+    out = np.array(items[0], copy=True)
+    for it in items[1:]:
+        out += it
+    return out
+
+
+def concat_rows(*rows):
+    return np.ascontiguousarray(np.concatenate(rows))
+
+
+# --- The first pass -----------------------------------------------------------------
+
+def summary_task(blk, b):
+    """Per-block statistics for the first pass: rows, mean and squared
+    deviations per feature (the kernels of the in-memory summary), largest
+    |x|, total weight, samples of positive weight, and what is wrong if
+    anything."""
+    x, w = unpack(blk)
+    n, d = x.shape
+    problem = None
+    if not np.isfinite(x.sum(dtype=np.float64)) and not np.isfinite(x).all():
+        problem = ("X contains " + ("NaN" if np.isnan(x).any() else "infinity"),
+                   "remove or impute non-finite values first")
+    elif not np.isfinite(w).all():
+        problem = ("sample_weight contains NaN or infinity", "fix the weights")
+    elif n and w.min() < 0:
+        problem = (f"sample_weight must be non-negative, got minimum {w.min()!r}",
+                   "fix the weights")
+    out = dict(n=n, mean=np.zeros(d), m2=np.zeros(d), amax=0.0,
+               weight=float(w.sum(dtype=np.float64)),
+               positive=int(np.count_nonzero(w > 0)), problem=problem, block=b)
+    if n and problem is None:
+        starts = common.block_starts(n)
+        buf = np.empty((starts.shape[0] - 1, d), dtype=np.float64)
+        _column_sums(x, starts, np.zeros(d, dtype=x.dtype), 1, buf)
+        out["mean"] = buf.sum(axis=0) / n
+        _column_sums(x, starts, out["mean"].astype(x.dtype), 2, buf)
+        out["m2"] = buf.sum(axis=0)
+        amax = np.empty(starts.shape[0] - 1, dtype=np.float64)
+        _abs_max(x, starts, amax)
+        out["amax"] = float(amax.max())
+    return out
+
+
+def combine_summaries(*parts):
+    """Chan et al.'s pairwise update of counts, means and squared
+    deviations, in the given (block) order; the first problem is kept."""
+    out = dict(parts[0])
+    for p in parts[1:]:
+        n = out["n"] + p["n"]
+        if p["n"]:
+            delta = p["mean"] - out["mean"]
+            out["mean"] = out["mean"] + delta * (p["n"] / n)
+            # Raw data too large for its squares overflows here; it is then
+            # rescaled and measured again (DaskBackend.transformed).
+            with np.errstate(over="ignore", invalid="ignore"):
+                out["m2"] = out["m2"] + p["m2"] + delta**2 * (out["n"] * p["n"] / n)
+        out["n"] = n
+        out["amax"] = max(out["amax"], p["amax"])
+        out["weight"] += p["weight"]
+        out["positive"] += p["positive"]
+        if out["problem"] is None:
+            out["problem"], out["block"] = p["problem"], p["block"]
+    return out
+
+
+# --- Assignment ---------------------------------------------------------------------
+
+def lloyd_task(blk, prev, centers):
+    """One Lloyd pass over a block: (new labels, partial statistics)."""
+    x, w = unpack(blk, centers.dtype)
+    n = x.shape[0]
+    labels = (np.full(n, -1, dtype=np.int32) if prev is None
+              else np.array(prev[0], dtype=np.int32))  # never write an input
+    # Sub-blocks as in the in-memory backend: float32 sums never run over
+    # a whole (possibly huge) Dask block in one accumulator.
+    starts = common.block_starts(n)
+    nb = starts.shape[0] - 1
+    k, d = centers.shape
+    sums = np.empty((nb, k, d), dtype=centers.dtype)
+    weights = np.empty((nb, k), dtype=centers.dtype)
+    counts = np.empty((nb, k), dtype=np.int64)
+    n_changed = np.empty(nb, dtype=np.int64)
+    inertia = np.empty(nb, dtype=np.float64)
+    if d >= common.BLAS_MIN_FEATURES:
+        _lloyd_blas(x, w, np.einsum("ij,ij->i", x, x), centers, starts, labels,
+                    sums, weights, counts, n_changed, inertia)
+    else:
+        _lloyd_dense(x, w, centers, starts, labels, sums, weights, counts,
+                     n_changed, inertia)
+    return labels, (sums.sum(axis=0, dtype=np.float64),
+                    weights.sum(axis=0, dtype=np.float64), counts.sum(axis=0),
+                    int(n_changed.sum()), float(inertia.sum()))
+
+
+def block_inertia_counts(x, w, centers, labels):
+    """(inertia, counts per cluster) of a block with the given labels."""
+    starts = common.block_starts(x.shape[0])
+    out = np.empty(starts.shape[0] - 1, dtype=np.float64)
+    _inertia(x, w, centers, labels, starts, out)
+    return float(out.sum()), np.bincount(labels, minlength=centers.shape[0])
+
+
+def nearest(x, centers):
+    """(labels, squared distances) of the rows of x to their nearest centre."""
+    labels = np.empty(x.shape[0], dtype=np.int32)
+    sq = np.empty(x.shape[0], dtype=centers.dtype)
+    _assign(x, centers, common.block_starts(x.shape[0]), labels, sq)
+    return labels, sq
+
+
+def assign_task(blk, centers):
+    """Nearest centres of a block: (labels, squared distances, (inertia,
+    counts))."""
+    x, w = unpack(blk, centers.dtype)
+    labels, sq = nearest(x, centers)
+    return labels, sq, block_inertia_counts(x, w, centers, labels)
+
+
+def inertia_task(blk, labels, part, centers):
+    x, w = unpack(blk, centers.dtype)
+    labels = np.asarray(labels if part is None else labels[part], dtype=np.int32)
+    return block_inertia_counts(x, w, centers, labels)
+
+
+def label_counts_task(labels, part, n_clusters):
+    """Samples per cluster in a block's labels."""
+    labels = np.asarray(labels if part is None else labels[part], dtype=np.int64)
+    return np.bincount(labels, minlength=n_clusters)
+
+
+def pair_counts_task(a, a_part, b, b_part, k):
+    """Histogram of (label in a, label in b) over a block."""
+    la = np.asarray(a if a_part is None else a[a_part], dtype=np.int64)
+    lb = np.asarray(b if b_part is None else b[b_part], dtype=np.int64)
+    return np.bincount(la * k + lb, minlength=k * k)
+
+
+# --- Picking rows -------------------------------------------------------------------
+
+def top(values, n):
+    """Indices of the n largest values; ties go to the lower index exactly
+    (the in-memory backend's argpartition may pick any tied index)."""
+    m = min(n, values.shape[0])
+    if m == 0:
+        return np.empty(0, dtype=np.int64)
+    cut = np.partition(values, values.shape[0] - m)[values.shape[0] - m]
+    above = np.flatnonzero(values > cut)
+    at = np.flatnonzero(values == cut)[: m - above.shape[0]]
+    return np.concatenate([above, at]).astype(np.int64)
+
+
+def merge_top(n, *parts):
+    """Global indices of the n best of per-block (index, key) candidates,
+    best first, ties to the lower index."""
+    idx = np.concatenate([p[0] for p in parts])
+    keys = np.concatenate([p[1] for p in parts])
+    return idx[np.lexsort((idx, -keys))[:n]]
+
+
+def merge_farthest(n, *parts):
+    """Like merge_top, without the rows a farthest_task ruled out (-inf)."""
+    idx = np.concatenate([p[0] for p in parts])
+    keys = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((idx, -keys))
+    return idx[order][keys[order] > -np.inf][:n]
+
+
+def merge_top_rows(n, *parts):
+    """The rows of the n best of per-block (index, key, row) candidates."""
+    idx = np.concatenate([p[0] for p in parts])
+    keys = np.concatenate([p[1] for p in parts])
+    rows = np.concatenate([p[2] for p in parts])
+    return np.ascontiguousarray(rows[np.lexsort((idx, -keys))[:n]])
+
+
+def farthest_task(blk, pair, centers, n, offset):
+    """The block's n rows farthest from their assigned centres as (global
+    index, squared distance); rows that may not receive an empty cluster
+    (zero weight, or on their centre: see ``off_center``) rank last (-inf)
+    and are dropped by ``merge_farthest``."""
+    x, w = unpack(blk, centers.dtype)
+    sq = np.empty(x.shape[0], dtype=centers.dtype)
+    labels = np.asarray(pair[0], dtype=np.int32)
+    _sq_to_assigned(x, centers, labels, sq)
+    keep = (w > 0) & off_center(sq, np.einsum("ij,ij->i", x, x), centers, labels)
+    sq = np.where(keep, sq, -np.inf).astype(centers.dtype)
+    best = top(sq, n)
+    return best + offset, sq[best]
+
+
+def take_task(item, local_idx, part=None):
+    item = item if part is None else item[part]
+    if item is None:  # the weights of an unweighted fit
+        return np.ones(np.asarray(local_idx).shape[0])
+    return np.asarray(item)[local_idx]
+
+
+# --- Seeding ------------------------------------------------------------------------
+
+def weighted_keys_task(blk, size, seed, b, offset):
+    """Efraimidis-Spirakis: a weighted sample without replacement is the top
+    ``size`` of log(u) / w; returns the block's best (global index, key,
+    row)."""
+    x, w = unpack(blk, ones=False)
+    keys = np.random.default_rng([seed, b]).random(x.shape[0])
+    if w is not None:  # (unweighted, the order of u is that of log(u))
+        with np.errstate(divide="ignore"):
+            keys = np.where(w > 0, np.log(keys) / np.maximum(w, np.finfo(w.dtype).tiny),
+                            -np.inf)
+    best = top(keys, size)
+    return best + offset, keys[best], x[best]
+
+
+def nearest_task(blk, prev, *cand_parts):
+    """(squared distance of each row to its nearest candidate, capped by
+    prev's, block potential sum w * d^2)."""
+    cands = concat_rows(*cand_parts)
+    if prev is not None and cands.shape[0] == 0:
+        return prev
+    x, w = unpack(blk, cands.dtype, ones=False)
+    _, sq = nearest(x, cands)
+    if prev is not None:
+        np.minimum(sq, prev[0], out=sq)
+    if w is None:
+        return sq, float(sq.sum(dtype=np.float64))
+    return sq, float(np.dot(w.astype(np.float64), sq.astype(np.float64, copy=False)))
+
+
+def oversample_task(blk, near, phi, l, seed, rnd, b):
+    """Rows kept by one k-means|| round: each independently with probability
+    min(1, l * w * d^2 / phi), from the block's own random stream."""
+    x, w = unpack(blk, ones=False)
+    if not phi > 0:
+        return x[:0]
+    u = np.random.default_rng([seed, rnd, b]).random(x.shape[0])
+    rate = near[0] * (l / phi)
+    if w is not None:
+        rate *= w
+    return x[u < rate]
+
+
+def candidate_weights_task(blk, cands):
+    """Weight of the block's rows nearest to each candidate."""
+    x, w = unpack(blk, cands.dtype)
+    labels, _ = nearest(x, cands)
+    return np.bincount(labels, weights=w.astype(np.float64),
+                       minlength=cands.shape[0])
+
+
+# --- Predict and transform (map_blocks over X) ------------------------------------
+
+def _checked(x):
+    if not np.isfinite(np.sum(x, dtype=np.float64)) and not np.isfinite(x).all():
+        raise ValueError("X contains NaN or infinity; remove or impute "
+                         "non-finite values first")
+    return x
+
+
+def predict_block(x, centers):
+    return nearest(np.ascontiguousarray(_checked(x), dtype=centers.dtype),
+                   centers)[0]
+
+
+def sq_dists_block(x, centers):
+    x = np.ascontiguousarray(_checked(x), dtype=centers.dtype)
+    out = np.empty((x.shape[0], centers.shape[0]), dtype=centers.dtype)
+    _sq_to_centers(x, centers, common.block_starts(x.shape[0]), out)
+    return out
+
+
+def transform_block(x, centers):
+    return np.sqrt(sq_dists_block(x, centers))

@@ -1,0 +1,155 @@
+"""Tests for the engine loop (``kmeanslab._engine.run_single``): hand-computed
+runs, agreement with the plain NumPy reference (``tests/reference.py``),
+stopping rules, ties and empty-cluster relocation."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import ConvergenceWarning
+
+from kmeanslab import KMeans, kmeans
+from kmeanslab._engine import run_single
+from kmeanslab.backends import get_backend
+
+ALGORITHMS = ["lloyd", "hamerly", "elkan", "auto"]
+WEIGHTS = [pytest.param(False, id="unweighted"), pytest.param(True, id="weighted")]
+N_FEATURES = [pytest.param(2, id="d2-direct"), pytest.param(20, id="d20-blas")]
+
+
+def _assert_consistent(reference, X, result, sample_weight=None, rtol=1e-9):
+    """inertia equals the WCSS of labels to centres, and every sample sits
+    with a nearest centre (ties and rounding allowed)."""
+    d = reference.sq_dists(X, result.centers)
+    assigned = d[np.arange(len(X)), result.labels]
+    scale = 1.0 + d.max()
+    np.testing.assert_array_less(assigned - d.min(axis=1), 1e-9 * scale + 1e-300)
+    expected = reference.wcss(X, result.centers, result.labels, sample_weight)
+    assert result.inertia == pytest.approx(expected, rel=rtol, abs=1e-12 * scale)
+
+
+# --- Hand-computed and seed cases --------------------------------------------
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_tiny_hand_computed(tiny_case, algorithm):
+    """x = 0, 1, 3, 9, 12 (second feature constant), init at 0 and 1.
+
+    it 1: labels [0 1 1 1 1] -> centres 0, 25/4   (nearest WCSS 50.625)
+    it 2: labels [0 0 0 1 1] -> centres 4/3, 21/2 (WCSS 55/6)
+    it 3: no label changes -> strict convergence, n_iter = 3.
+    """
+    X, init = tiny_case
+    result = kmeans(X, 2, init=init, algorithm=algorithm)
+    assert result.labels.tolist() == [0, 0, 0, 1, 1]
+    assert result.n_iter == 3
+    np.testing.assert_allclose(result.centers, [[4 / 3, 1.0], [10.5, 1.0]],
+                               rtol=1e-15, atol=1e-15)
+    assert result.inertia == pytest.approx(55 / 6, rel=1e-14)
+    trace = result.trace
+    assert trace.best.stopped == "strict"
+    assert trace.n_changed.tolist() == [5, 2, 0]
+    np.testing.assert_allclose(trace.inertia, [50.625, 55 / 6, 55 / 6], rtol=1e-14)
+    np.testing.assert_allclose(trace.centers_at(1), [[0.0, 1.0], [6.25, 1.0]],
+                               rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("max_iter, expected", [(1, 20111.198), (2, 10854.941),
+                                                (3, 8260.499), (10, 7836.466)])
+def test_seed_fixed_centroid_inertia(seed_blobs, algorithm, max_iter, expected):
+    X, init = seed_blobs
+    km = KMeans(4, init=init, n_init=1, max_iter=max_iter,
+                algorithm=algorithm).fit(X)
+    assert km.inertia_ == pytest.approx(expected, abs=1e-3)
+
+
+# --- Agreement with the NumPy reference --------------------------------------
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("weighted", WEIGHTS)
+@pytest.mark.parametrize("n_features", N_FEATURES)
+def test_matches_reference_lloyd(reference, random_seed, algorithm, weighted,
+                                 n_features):
+    rng = np.random.RandomState(random_seed)
+    X, _ = make_blobs(n_samples=400, centers=5, n_features=n_features,
+                      cluster_std=2.0, random_state=random_seed)
+    sw = rng.uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    init = X[rng.choice(X.shape[0], 5, replace=False)]
+    result = kmeans(X, 5, init=init, sample_weight=sw, algorithm=algorithm)
+    ref = reference.lloyd(X, init, sample_weight=sw)
+    np.testing.assert_array_equal(result.labels, ref["labels"])
+    assert result.n_iter == ref["n_iter"]
+    np.testing.assert_allclose(result.centers, ref["centers"], rtol=1e-10, atol=1e-10)
+    assert result.inertia == pytest.approx(ref["inertia"], rel=1e-10)
+    np.testing.assert_allclose(result.trace.inertia,
+                               [h["inertia"] for h in ref["history"]], rtol=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+def test_hamerly_matches_lloyd_at_exact_tie(algorithm):
+    """x = 1 is equidistant from the centres 2 and 0 after iteration 1; the
+    nearest-centre rule gives it the lowest index (0), whatever the algorithm.
+    """
+    X = np.array([[2.0], [1.0], [-1.0]])
+    init = np.array([[2.0], [1.0]])
+    result = kmeans(X, 2, init=init, algorithm=algorithm, copy_x=False)
+    assert result.labels.tolist() == [0, 0, 1]
+    np.testing.assert_array_equal(result.centers, [[1.5], [-1.0]])
+    assert result.n_iter == 3
+
+
+# --- Stopping rules -------------------------------------------------------------
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("tol, max_iter, stopped", [
+    (0.0, 300, "strict"), (1e3, 300, "tol"), (0.0, 1, "max_iter")])
+def test_run_single_stopping_rules(tiny_case, algorithm, tol, max_iter, stopped):
+    """The tiny case converges strictly at iteration 3; a huge absolute tol
+    stops after the first update and max_iter=1 after one iteration. Labels
+    always match the returned centres."""
+    X, init = tiny_case
+    backend = get_backend(X, np.ones(len(X)))
+    labels, centers, inertia, trace = run_single(
+        backend, init, algorithm=algorithm, max_iter=max_iter, tol=tol)
+    assert trace.stopped == stopped
+    assert trace.n_iter == {"strict": 3, "tol": 1, "max_iter": 1}[stopped]
+    d = ((X[:, None, :] - centers[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(labels, d.argmin(axis=1))
+    assert inertia == pytest.approx(d.min(axis=1).sum(), rel=1e-14)
+
+
+# --- Empty clusters and duplicated points ---------------------------------------
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("n_features", N_FEATURES)
+def test_empty_cluster_is_relocated(reference, random_seed, algorithm, n_features):
+    """A centre far from all data gets no samples in iteration 1: it is moved
+    onto the sample farthest from its centre, and recorded in the trace."""
+    from sklearn.cluster import KMeans as SKKMeans
+
+    X, _ = make_blobs(n_samples=300, centers=3, n_features=n_features,
+                      random_state=random_seed)
+    init = np.vstack([X[:2], np.full((1, n_features), 1000.0)])
+    result = kmeans(X, 3, init=init, algorithm=algorithm)
+    assert result.trace[0].relocated == (2,)
+    assert result.trace.to_pandas()["n_relocated"].iloc[0] == 1
+    assert np.abs(result.trace.centers_at(1)[2]).max() < 1000.0
+    _assert_consistent(reference, X, result)
+    assert len(np.unique(result.labels)) == 3
+    sk = SKKMeans(3, init=init, n_init=1).fit(X)
+    np.testing.assert_array_equal(result.labels, sk.labels_)
+    assert result.inertia == pytest.approx(sk.inertia_, rel=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("init", ["k-means++", "random", "array"])
+def test_fewer_distinct_points_than_clusters(reference, random_seed, algorithm, init):
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 4, axis=0)
+    if init == "array":
+        init = np.zeros((5, 2))
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        result = kmeans(X, 5, init=init, algorithm=algorithm,
+                        random_state=random_seed)
+    assert result.labels.shape == (12,)
+    assert np.isfinite(result.centers).all()
+    assert result.n_iter <= 300
+    _assert_consistent(reference, X, result)
