@@ -62,7 +62,7 @@ def _assert_identical(a, b):
                                    pytest.param(np.float32, id="float32")])
 @pytest.mark.parametrize("n_features", [pytest.param(3, id="d3"),
                                         pytest.param(20, id="d20-blas")])
-@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "yinyang"])
 def test_bitwise_identical_with_1_and_2_threads(big_data, algorithm, n_features,
                                                 dtype):
     X = big_data[n_features].astype(dtype)
@@ -118,7 +118,7 @@ def test_thread_limit_restores_the_previous_count():
         assert numba.get_num_threads() == before
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "yinyang"])
 def test_same_random_state_same_result(random_seed, algorithm):
     X, _ = make_blobs(n_samples=500, centers=5, random_state=random_seed)
     a = kmeans(X, 5, random_state=random_seed, n_init=3, algorithm=algorithm)
