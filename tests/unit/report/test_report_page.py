@@ -1,7 +1,6 @@
 """Tests for kmeanslab.report._page: write_report, its checks, the page
 around the sections, the packaged stylesheet and script, and the file."""
 
-import os
 import re
 import tomllib
 from importlib import resources
@@ -128,46 +127,6 @@ def test_refuses_to_overwrite_without_force(seed_fit, tmp_path):
     assert target.read_text() == "keep me"
     write_report(target, X=X, force=True)
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
-
-
-def test_publishes_a_finished_temporary_file_from_the_same_directory(
-        seed_fit, tmp_path, monkeypatch):
-    X, _ = seed_fit
-    target = tmp_path / "r.html"
-    moves = []
-    for name in ("replace", "link"):
-        real = getattr(os, name)
-
-        def record(src, dst, *args, _real=real, **kwargs):
-            moves.append((os.fspath(src), os.fspath(dst),
-                          open(src, encoding="utf-8").read()))
-            return _real(src, dst, *args, **kwargs)
-
-        monkeypatch.setattr(os, name, record)
-    write_report(target, X=X)
-    write_report(target, X=X, title="second", force=True)
-    assert len(moves) == 2
-    for src, dst, content in moves:
-        assert os.path.dirname(src) == str(tmp_path) and dst == str(target)
-        assert src != dst
-        assert content.endswith("</html>\n")  # complete before it is moved
-    assert target.read_text(encoding="utf-8") == moves[1][2]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
-
-
-def test_failure_leaves_the_old_file_and_no_temporary(seed_fit, tmp_path, monkeypatch):
-    X, _ = seed_fit
-    target = tmp_path / "r.html"
-    target.write_text("old report")
-
-    def fail(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        write_report(target, X=X, force=True)
-    assert target.read_text() == "old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
 
 
