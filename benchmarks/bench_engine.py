@@ -353,7 +353,8 @@ def print_summary(rows, threads):
     """A Markdown table of the fixed-start results, hard workloads first."""
     print(f"\n== summary: kmeanslab's fastest algorithm per iteration, {threads} "
           "threads; speed-up over the faster of scikit-learn lloyd/elkan and over "
-          "faiss-cpu (>1: kmeanslab faster); floor = read X once or 2nkd at GEMM peak")
+          "faiss-cpu (>1: kmeanslab faster); of floor = Lloyd's floor (read X once "
+          "or 2nkd at GEMM peak) / time, which bounded algorithms can pass")
     print("| workload | n x d, k, dtype | kmeanslab ms/iter (algorithm) | vs scikit-learn "
           "| vs faiss-cpu | of floor |")
     print("|---|---|---|---|---|---|")
