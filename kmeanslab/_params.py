@@ -64,10 +64,12 @@ PARAMS = {
         "Stop a run when the summed squared centre shift is at most tol "
         "times the mean feature variance."),
     "algorithm": Param(
-        '{"auto", "lloyd", "hamerly", "elkan"}, default="auto"',
+        '{"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"',
         "'hamerly' (and its alias 'elkan') skips the samples whose distance "
-        "bounds prove their label cannot change, and gives the same result "
-        "as 'lloyd'; 'auto' picks one by the size of the problem.",
+        "bounds prove their label cannot change; 'yinyang' keeps one bound "
+        "per group of about ten centres, which pays with many clusters in "
+        "few dimensions. Both give the same result as 'lloyd'; 'auto' picks "
+        "one by the size of the problem.",
         "See :func:`kmeanslab.core.resolve_algorithm` for the rule."),
     "random_state": Param(
         "int, RandomState instance or None, default=None",

@@ -104,6 +104,45 @@ def chunk_sq_dists(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, use_blas, out):
 
 
 @njit(inline="always")
+def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
+                      second):
+    """Nearest centre, its squared distance and the second-nearest squared
+    distance for the rows X[rows[:n_rows]], vectorised across the rows.
+
+    The rows are copied feature-major into tile (n_features, >= n_rows);
+    then, centre by centre, every row's distance is computed with unit
+    stride and the two smallest are kept with selects. The arithmetic is
+    sq_dists_all's and a centre becomes the nearest only when strictly
+    nearer, so the results equal two_smallest over sq_dists_all's row.
+    Scratch: dist (>= n_rows,). OUT best, first, second (>= n_rows,).
+    """
+    n_features = X.shape[1]
+    for r in range(n_rows):
+        i = rows[r]
+        for f in range(n_features):
+            tile[f, r] = X[i, f]
+        best[r] = 0
+        first[r] = np.inf
+        second[r] = np.inf
+    for j in range(centers.shape[0]):
+        c = centers[j, 0]
+        for r in range(n_rows):
+            t = tile[0, r] - c
+            dist[r] = t * t
+        for f in range(1, n_features):
+            c = centers[j, f]
+            for r in range(n_rows):
+                t = tile[f, r] - c
+                dist[r] += t * t
+        for r in range(n_rows):
+            v = dist[r]
+            hi = v if v > first[r] else first[r]
+            second[r] = hi if hi < second[r] else second[r]
+            best[r] = j if v < first[r] else best[r]
+            first[r] = v if v < first[r] else first[r]
+
+
+@njit(inline="always")
 def argmin_first(values):
     """Index of the smallest value (the first one on ties)."""
     best = 0

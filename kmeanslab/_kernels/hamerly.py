@@ -10,8 +10,8 @@ reduced in block order by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .common import (CHUNK_ROWS, row_sq_norms, sq_dist_row, sq_dists_all,
-                     sq_dists_blas, two_smallest)
+from .common import (CHUNK_ROWS, row_sq_norms, sq_dist_row, sq_dists_blas,
+                     two_nearest_tiled, two_smallest)
 
 
 @njit(parallel=True, cache=True)
@@ -29,8 +29,9 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
     largest move.
 
     Rows are taken CHUNK_ROWS at a time: the bound test picks the rows that
-    need distances to every centre, and (when use_blas) those rows are
-    gathered and measured with one gemm.
+    need distances to every centre; those rows are gathered and measured
+    with one gemm (use_blas) or, centre by centre, vectorised across the
+    gathered rows (two_nearest_tiled).
 
     IN centers (k, d): the centres to assign to; half_min_dist (k,): half the
     distance from each centre to its nearest other centre; drift (k,),
@@ -54,11 +55,18 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
     centers_t = np.ascontiguousarray(centers.T)
     c_sq_norms = row_sq_norms(centers)
     for b in prange(n_blocks):
-        dists = np.empty((CHUNK_ROWS, n_clusters), dtype=centers.dtype)
+        dists = np.empty((CHUNK_ROWS if use_blas else 0, n_clusters),
+                         dtype=centers.dtype)
         todo = np.empty(CHUNK_ROWS, dtype=np.int64)
         gathered = np.empty((CHUNK_ROWS if use_blas else 0, n_features),
                             dtype=X.dtype)
         gathered_norms = np.empty(CHUNK_ROWS if use_blas else 0, dtype=X.dtype)
+        # Direct path: the rows to scan, feature-major, and their results.
+        tile = np.empty((0 if use_blas else n_features, CHUNK_ROWS), dtype=X.dtype)
+        tile_dist = np.empty(CHUNK_ROWS, dtype=X.dtype)
+        tile_best = np.empty(CHUNK_ROWS, dtype=np.int64)
+        tile_first = np.empty(CHUNK_ROWS, dtype=X.dtype)
+        tile_second = np.empty(CHUNK_ROWS, dtype=X.dtype)
         delta_sums[b] = 0.0
         delta_weights[b] = 0.0
         delta_sq_norms[b] = 0.0
@@ -91,12 +99,17 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                 sq_dists_blas(gathered, 0, n_todo, gathered_norms, centers_t,
                               c_sq_norms, dists)
             else:
-                for r in range(n_todo):
-                    sq_dists_all(X, todo[r], centers_t, dists[r])
+                two_nearest_tiled(X, todo, n_todo, centers, tile, tile_dist,
+                                  tile_best, tile_first, tile_second)
             for r in range(n_todo):
                 i = todo[r]
                 a = labels[i]
-                best, best_sq, second_sq = two_smallest(dists[r])
+                if use_blas:
+                    best, best_sq, second_sq = two_smallest(dists[r])
+                else:
+                    best = tile_best[r]
+                    best_sq = tile_first[r]
+                    second_sq = tile_second[r]
                 upper_stored[i] = np.sqrt(best_sq) - drift[best]
                 lower_stored[i] = np.sqrt(second_sq) + max_drift
                 if best == a:
