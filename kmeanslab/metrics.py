@@ -102,15 +102,32 @@ class _SortedByCluster:
         self.tile_rows = _sk.tile_rows_for(X.shape[1])
 
 
-def _silhouette_samples(X, codes, n_clusters, n_threads):
+# With a progress callback the distance sums run in at most this many parts
+# (runs of rounds of the block schedule): fine enough for a smooth bar,
+# coarse enough that the calls cost nothing next to the work.
+_PROGRESS_PARTS = 100
+
+
+def _silhouette_samples(X, codes, n_clusters, n_threads, progress=None):
     """Exact per-sample silhouette (validated input), in the order of X."""
     data = _SortedByCluster(X, codes, n_clusters)
     seg_starts, seg_cluster, block_segs = _sk.tile_layout(data.offsets, data.tile_rows)
     schedule = _sk.round_robin_schedule(block_segs.shape[0] - 1)
     sums = np.zeros((n_clusters, X.shape[0]), dtype=np.float64)
+    n_rounds = schedule.shape[0]
+    # One call for every round, or with progress up to _PROGRESS_PARTS calls
+    # on consecutive runs of rounds (the first also takes each block with
+    # itself): the same additions in the same order.
+    n_parts = 1 if progress is None else max(1, min(n_rounds, _PROGRESS_PARTS))
+    bounds = np.linspace(0, n_rounds, n_parts + 1).astype(np.intp)
     with thread_limit(n_threads):
-        _sk.silhouette_sums_dense(data.X_t, data.lanes, seg_starts, seg_cluster,
-                                  block_segs, schedule, sums)
+        for part in range(n_parts):
+            _sk.silhouette_sums_dense(data.X_t, data.lanes, seg_starts, seg_cluster,
+                                      block_segs,
+                                      schedule[bounds[part]:bounds[part + 1]],
+                                      sums, part == 0)
+            if progress is not None:
+                progress(part + 1, n_parts)
     sorted_scores = np.empty(X.shape[0], dtype=np.float64)
     _sk.silhouette_from_sums(sums, data.codes, data.counts, sorted_scores)
     scores = np.empty_like(sorted_scores)
@@ -118,7 +135,7 @@ def _silhouette_samples(X, codes, n_clusters, n_threads):
     return scores
 
 
-def silhouette_samples(X, labels, *, n_threads=None):
+def silhouette_samples(X, labels, *, n_threads=None, progress=None):
     """Exact Euclidean silhouette coefficient of every sample.
 
     For sample i in cluster C, a(i) is the mean distance to the other members
@@ -137,6 +154,11 @@ def silhouette_samples(X, labels, *, n_threads=None):
     n_threads : int, default=None
         Threads for the numba kernels; None uses numba's current setting.
         The result is bitwise identical for every thread count.
+    progress : callable, default=None
+        ``progress(done, total)``, called after each of up to 100 equal
+        parts of the work (for a progress bar; a KeyboardInterrupt then
+        also stops the computation between parts). The result is bitwise
+        the same with or without it.
 
     Returns
     -------
@@ -176,7 +198,10 @@ def silhouette_samples(X, labels, *, n_threads=None):
     array([0.905, 0.895, 0.895, 0.905])
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
-    return _silhouette_samples(X, codes, n_clusters, check_n_threads(n_threads))
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable or None, got {progress!r}")
+    return _silhouette_samples(X, codes, n_clusters, check_n_threads(n_threads),
+                               progress)
 
 
 def silhouette_score(X, labels, *, sample_size=None, random_state=None,

@@ -222,14 +222,17 @@ def _block_pair_sums(X_t, lanes, seg_starts, seg_cluster, segs_a, segs_b, sums,
 
 @njit(parallel=True, cache=True)
 def silhouette_sums_dense(X_t, lanes, seg_starts, seg_cluster, block_segs,
-                          schedule, sums):
+                          schedule, sums, diagonal=True):
     """Sum of distances from every row to every cluster, each pair visited once.
 
     IN X_t, lanes from ``feature_chunks``, rows sorted by cluster;
     seg_starts, seg_cluster, block_segs from ``tile_layout``; schedule
-    (rounds, tasks, 2) from ``round_robin_schedule(n_blocks)``. INOUT sums
-    (k, n), zero on entry: on exit sums[c, i] = sum of d(i, j) over rows
-    j != i of cluster c.
+    (rounds, tasks, 2) from ``round_robin_schedule(n_blocks)``, or a run of
+    its rounds; diagonal: also visit each block with itself (the round
+    before the schedule's). INOUT sums (k, n), zero on entry: on exit
+    sums[c, i] = sum of d(i, j) over rows j != i of cluster c. Calling it
+    on consecutive runs of rounds, the first with ``diagonal``, adds in the
+    same order as one call, so the sums are bitwise the same.
     Invariant: no block appears twice in a round, so the parallel tasks write
     disjoint columns of ``sums``.
     """
@@ -240,7 +243,7 @@ def silhouette_sums_dense(X_t, lanes, seg_starts, seg_cluster, block_segs,
     n_slots = max(n_blocks, schedule.shape[1])
     bufs = np.empty((n_slots, max_rows), dtype=np.float64)
     # First round: each block with itself.
-    for blk in prange(n_blocks):
+    for blk in prange(n_blocks if diagonal else 0):
         segs = block_segs[blk:blk + 2]
         _block_pair_sums(X_t, lanes, seg_starts, seg_cluster, segs, segs, sums,
                          bufs[blk])
