@@ -7,10 +7,13 @@ import re
 import click
 
 from .._options import CRITERIA, CRITERION_ALIASES, SILHOUETTE_METHODS
+from ._outputs import (RUN_RECORD, check_output_paths, data_lines, draw_seed,
+                       echo_removed, remove_stale, run_record, seed_line)
 from .options import (CommandError, columns_option, data_argument, echo_warnings,
-                      force_option, load_data, out_option, quiet_option,
-                      random_state_option, report_option, report_writer,
-                      standardize_option, table_format_option, user_errors)
+                      force_option, header_option, keep_index_option, load_data,
+                      out_option, quiet_option, random_state_option,
+                      report_option, report_writer, standardize_option,
+                      table_format_option, user_errors)
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _DPI = 100
@@ -71,62 +74,110 @@ def parse_criteria(text):
                    "confidence interval) or simplified (to the centres).")
 @random_state_option
 @columns_option
+@header_option
+@keep_index_option
 @standardize_option
 @out_option(default="kmeanslab-choose-k")
 @table_format_option
 @report_option
 @force_option
 @quiet_option
-def choose_k(data, k_text, criteria_text, silhouette, random_state, columns,
-             standardize, out_dir, table_format, report_path, force, quiet):
-    """Fit k-means on DATA (.csv/.tsv/.txt, .parquet or a directory of
-    them, .npy) for every k in a range and recommend one.
+@click.pass_context
+def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns,
+             header, keep_index, standardize, out_dir, table_format, report_path,
+             force, quiet):
+    """Fit k-means on DATA for every k in a range and recommend one. DATA is
+    a .csv/.tsv/.txt/.dat file (delimiter and header row detected), a
+    .parquet file, a directory of Parquet files or of text files with the
+    same columns, or a .npy array.
 
-    Each criterion (the inertia's elbow, silhouette, Calinski-Harabasz,
-    Davies-Bouldin, gap statistic, subsample stability) picks a k and a
-    majority vote recommends one. Prints the table, the picks and the
-    reasons, and writes k_selection.csv (or .parquet) and k_selection.png
-    into DIR.
+    Each criterion (the inertia's elbow, which needs at least 4 ks,
+    silhouette, Calinski-Harabasz, Davies-Bouldin, gap statistic,
+    subsample stability) picks a k and a majority vote recommends one.
+    Prints the table, the picks and the reasons, and writes into DIR
+    k_selection.csv (or .parquet: one row per k with every score, the
+    criteria that pick it and whether it is recommended), k_selection.png
+    and run.json (the parameters, the seed, the kmeanslab version and the
+    input's name, shape and checksum). ks the data cannot support are
+    skipped with a warning, or refused when they are most of the range.
+    Every output location is checked before any work.
     """
-    from ..io import check_outputs
-
     ks = parse_k_range(k_text)
     criteria = parse_criteria(criteria_text)
     table_path = out_dir / f"k_selection.{table_format}"
     figure_path = out_dir / "k_selection.png"
-    with user_errors():
-        check_outputs([table_path, figure_path]
-                      + ([report_path] if report_path else []), force=force)
+    other_format = [out_dir / f"k_selection.{suffix}" for suffix in ("csv", "parquet")
+                    if suffix != table_format]
+    stale = check_output_paths([table_path, figure_path, out_dir / RUN_RECORD,
+                                report_path], force=force, stale=other_format)
     write_report = report_writer() if report_path else None
-    X, X_model, names, _ = load_data(data, columns, standardize)
+    table, X_model, scaler = load_data(data, columns, standardize, header, keep_index)
+    _check_supported_ks(k_text, ks, criteria, X_model)
+    seed = draw_seed(random_state)
 
+    from ..io import write_bytes
     from ..selection import choose_k as run_choose_k
 
-    with echo_warnings(), user_errors():
-        selection = run_choose_k(X_model, ks, criteria=criteria,
-                                 silhouette=silhouette, random_state=random_state,
-                                 progress=not quiet)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # FileExistsError only: a file that appeared since check_outputs.
-    with user_errors(FileExistsError, only=True):
-        written = [_write_table(selection, table_path, force),
-                   _write_figure(selection, figure_path, force)]
-        if write_report is not None:
-            report_path.parent.mkdir(parents=True, exist_ok=True)
-            write_report(report_path, X=X_model, selection=selection,
-                         title=f"kmeanslab choose-k: {data.name}", force=force)
-            written.append(report_path)
+    # One block for every warning (the sweep's and the figure's): shown in
+    # the command line's wording after the progress bar.
+    with echo_warnings():
+        with user_errors():
+            selection = run_choose_k(X_model, ks, criteria=criteria,
+                                     silhouette=silhouette, random_state=seed,
+                                     progress=not quiet)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # FileExistsError only: a file that appeared since the check.
+        with user_errors(FileExistsError, only=True):
+            written = [_write_table(selection, table_path, force),
+                       _write_figure(selection, figure_path, force)]
+            if write_report is not None:
+                report_path.parent.mkdir(parents=True, exist_ok=True)
+                write_report(report_path, X=X_model, selection=selection,
+                             title=f"kmeanslab choose-k: {data.name}", force=force,
+                             feature_names=table.column_names, scaler=scaler)
+                written.append(report_path)
+            written.append(write_bytes(
+                out_dir / RUN_RECORD,
+                run_record(ctx, seed=seed, table=table,
+                           extra={"picks": selection.picks,
+                                  "recommended_k": selection.recommended_k}),
+                force=force))
+    removed = remove_stale(stale)
     if quiet:
         lines = [str(path) for path in written]
     else:
-        n_samples, n_features = X.shape
-        shown = ", ".join(names[:8]) + (", ..." if n_features > 8 else "")
-        lines = [f"Data: {data}: {n_samples:,} samples x {n_features} features "
-                 f"({shown}){', standardized' if standardize else ''}",
-                 selection.summary(), "Files written:"]
+        lines = data_lines(data, table, standardize, header) + [
+            seed_line(seed, random_state is None), selection.summary(),
+            "Files written:"]
         lines += [f"  {path}" for path in written]
     for line in lines:
         click.echo(line)
+    echo_removed(removed, quiet)
+
+
+# A range is refused up front when more than this share of its ks cannot be
+# scored (beyond n_samples - 1 or the number of distinct points): a typo
+# such as 2..1000 for 2..100, not a range that runs a little past the data.
+_MAX_UNSUPPORTED_SHARE = 0.5
+
+
+def _check_supported_ks(k_text, ks, criteria, X):
+    """Refuse a k range mostly beyond what X supports, saying why."""
+    from ..selection._common import n_distinct_rows
+    from ..selection._sweep import k_bounds_reason
+
+    n_samples = X.shape[0]
+    n_distinct = n_distinct_rows(X)
+    if n_distinct < n_samples - 1:
+        largest, reason = n_distinct, (f"X has only {n_distinct:,} distinct points, "
+                                       f"and a k above that finds empty clusters")
+    else:
+        largest, reason = n_samples - 1, k_bounds_reason(criteria, n_samples)
+    unsupported = sum(1 for k in ks if k > largest)
+    if unsupported > _MAX_UNSUPPORTED_SHARE * len(ks) and largest >= 2:
+        raise CommandError(f"--k {k_text}: {unsupported} of its {len(ks)} ks are "
+                           f"above {largest}, the largest k this data supports "
+                           f"({reason}); give a range within 2..{largest}")
 
 
 def _write_table(selection, path, force):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ._outputs import check_output_paths
 from .options import (CommandError, force_option, lang_option, out_option,
-                      quiet_option, report_option, report_writer)
+                      quiet_option, report_option, report_writer, user_errors)
 
 
 @click.command()
@@ -21,20 +22,19 @@ def demo(out_dir, lang, report_path, force, quiet):
 
     Writes 01_initial.png, 02_convergence.png, 03_overlap.png,
     04_choose_k.png, convergence.gif and assignments.csv into DIR and prints
-    the numbers behind them.
+    the numbers behind them. The data and seeds are fixed: every run gives
+    the same numbers. Every output location is checked before any work.
     """
-    from ..demo import run_demo, write_demo_report
+    from ..demo import DEMO_FILES, run_demo, write_demo_report
 
     if report_path is not None:
         # A missing report module is an error here, before any work.
         report_writer()
-        if report_path.exists() and not force:
-            raise CommandError(f"{report_path} already exists; pass --force to "
-                               f"overwrite it")
+    check_output_paths([out_dir / name for name in DEMO_FILES] + [report_path],
+                       force=force)
     try:
-        result = run_demo(out_dir, lang=lang, force=force, progress=not quiet)
-    except FileExistsError as exc:
-        raise CommandError(str(exc)) from None
+        with user_errors(FileExistsError, only=True):
+            result = run_demo(out_dir, lang=lang, force=force, progress=not quiet)
     except ImportError as exc:
         # Only a missing optional extra is a user error; anything else is a bug.
         if "pip install kmeanslab[" not in str(exc):
@@ -44,10 +44,8 @@ def demo(out_dir, lang, report_path, force, quiet):
     if report_path is not None:
         # The demo's own fits (the traced run and the sweep over k): the
         # report draws them, nothing is fitted twice.
-        try:
+        with user_errors(FileExistsError, only=True):
             write_demo_report(result, report_path, force=force)
-        except FileExistsError as exc:
-            raise CommandError(str(exc)) from None
         paths.append(report_path)
     lines = ([str(path) for path in paths] if quiet
              else result.report_lines() + ([f"  {report_path}"] if report_path else []))

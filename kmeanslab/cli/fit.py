@@ -6,11 +6,15 @@ import click
 
 from .._options import INIT_NAMES, REFINE_METHODS
 from .._params import cli_help
+from ._messages import cli_message
+from ._outputs import (RUN_RECORD, check_output_paths, data_lines, draw_seed,
+                       echo_removed, remove_stale, run_record, seed_line)
 from .options import (FLOAT, INT, CommandError, Number, columns_option,
-                      data_argument, echo_warnings, force_option, lang_option,
-                      load_data, out_option, quiet_option, random_state_option,
-                      report_option, report_writer, standardize_option,
-                      table_format_option, user_errors)
+                      data_argument, echo_warnings, force_option, header_option,
+                      keep_index_option, lang_option, load_data, out_option,
+                      quiet_option, random_state_option, report_option,
+                      report_writer, standardize_option, table_format_option,
+                      user_errors)
 
 # Above this many samples the exact silhouette (O(n_samples^2)) would take
 # minutes, so the silhouette plot is left out.
@@ -20,13 +24,8 @@ SILHOUETTE_MAX_SAMPLES = 200_000
 _SCATTER_MAX_POINTS = 50_000
 _DPI = 100
 _AMBIGUITY = 0.1
-
-
-def _output_names(table_format, refine):
-    tables = ["labels", "centers", "trace"] + (["moves"] if refine else [])
-    figures = ["clusters", "trace", "silhouette"]
-    return ([f"{name}.{table_format}" for name in tables]
-            + [f"{name}.png" for name in figures])
+# More clusters than this and the summary gives the sizes' range, not each.
+_MAX_LISTED_SIZES = 12
 
 
 class _DaskRun:
@@ -57,6 +56,13 @@ class _DaskRun:
             self.client = Client(self.cluster)
         return self
 
+    def init_ran(self, init):
+        """The seeding the Dask fit runs for ``init`` (k-means++ runs as
+        k-means||)."""
+        from ..backends.dask import DaskBackend
+
+        return DaskBackend.init_aliases.get(init, init) if isinstance(init, str) else init
+
     def fit(self, model, X):
         import dask.array as da
         import numpy as np
@@ -79,11 +85,14 @@ class _DaskRun:
 @click.option("--k", "-k", "n_clusters", type=INT, default=8, show_default=True,
               help=cli_help("n_clusters"))
 @click.option("--init", type=click.Choice(INIT_NAMES), default="k-means++",
-              show_default=True, help=cli_help("init"))
+              show_default=True,
+              help=cli_help("init", "On a Dask cluster k-means++ runs as "
+                                    "k-means||; the summary says which ran."))
 @click.option("--n-init", default="auto", show_default=True, metavar="N|auto",
               help=cli_help("n_init"))
 @click.option("--max-iter", type=INT, default=300, show_default=True,
-              help=cli_help("max_iter"))
+              help=cli_help("max_iter", "With --refine breathing it caps each "
+                                        "k-means run of the search."))
 @click.option("--tol", type=FLOAT, default=1e-4, show_default=True,
               help=cli_help("tol"))
 @random_state_option
@@ -92,6 +101,8 @@ class _DaskRun:
               callback=lambda ctx, param, value: None if value == "none" else value,
               help=cli_help("refine", "It also writes the moves table."))
 @columns_option
+@header_option
+@keep_index_option
 @standardize_option
 @out_option(default="kmeanslab-fit")
 @table_format_option
@@ -106,54 +117,66 @@ class _DaskRun:
 @lang_option
 @force_option
 @quiet_option
-def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
-        columns, standardize, out_dir, table_format, report_path, scheduler,
-        workers, lang, force, quiet):
-    """Cluster the table in DATA (.csv/.tsv/.txt, .parquet or a directory
-    of them, .npy) with k-means.
+@click.pass_context
+def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
+        columns, header, keep_index, standardize, out_dir, table_format,
+        report_path, scheduler, workers, lang, force, quiet):
+    """Cluster the table in DATA with k-means: a .csv/.tsv/.txt/.dat file
+    (delimiter and header row detected), a .parquet file, a directory of
+    Parquet files or of text files with the same columns, or a .npy array.
 
     Writes into DIR: labels (one row per point: label, distance to the
     nearest and second-nearest centre, margin, relative margin, soft
-    membership, ambiguous flag, all measured in the clustering's units),
-    centers (cluster, size and the centre in the data's original units,
-    even with --standardize), trace (one row per iteration), and the figures
-    clusters.png (first two features, or first two principal components
-    when there are more), trace.png and silhouette.png (up to 200,000
-    samples). Prints a short summary.
+    membership, ambiguous flag, all measured in the clustering's units;
+    with --k 1 there is no second centre and second_distance and margin
+    are empty), centers (cluster, size and the centre in the data's
+    original units, even with --standardize, under the data's column
+    names), trace (one row per iteration of every k-means run, with its
+    phase: the first run, then each breathe-in and breathe-out), the
+    figures clusters.png (first two features, or first two principal
+    components when there are more), trace.png and silhouette.png (up to
+    200,000 samples), and run.json (the parameters, the seed, the
+    kmeanslab version and the input's name, shape and checksum: what it
+    takes to repeat the run exactly).
+
+    Every output location is checked before any work. Prints a short
+    summary, with the seed drawn when --random-state is not given.
     """
     import time
 
     from tqdm import tqdm
 
     from .. import plotting
-    from ..io import check_outputs
+    from ..io import write_bytes
 
-    out_paths = [out_dir / name for name in _output_names(table_format, refine)]
-    with user_errors():
-        check_outputs(out_paths + ([report_path] if report_path else []),
-                      force=force)
+    if scheduler is not None and workers is not None:
+        raise CommandError("give either --scheduler or --workers, not both")
+    on_dask = scheduler is not None or workers is not None
+    if on_dask:
+        refine = None
+    planned, stale = _output_paths(out_dir, table_format, refine)
+    stale = check_output_paths(planned + [report_path], force=force, stale=stale)
     _check_lang(plotting, lang)
     n_init = n_init if n_init == "auto" else _parse_n_init(n_init)
     write_report = report_writer() if report_path else None
-    X, X_model, names, scaler = load_data(data, columns, standardize)
+    table, X_model, scaler = load_data(data, columns, standardize, header, keep_index)
+    X = table.X
     _check_fit_params(n_clusters, init, n_init, max_iter, tol, X.shape[0])
-    if scheduler is not None and workers is not None:
-        raise CommandError("give either --scheduler or --workers, not both")
-    cluster = _DaskRun(scheduler, workers) if (scheduler or workers) else None
-    if cluster is not None:
-        refine = None
+    seed = draw_seed(random_state)
+    cluster = _DaskRun(scheduler, workers) if on_dask else None
 
     from ..estimator import KMeans
 
     n_steps = 4 + (write_report is not None)
-    with tqdm(total=n_steps, desc="kmeanslab fit", unit="step",
-              disable=quiet) as bar, echo_warnings():
+    # Warnings are shown when echo_warnings ends: after the bar's last line.
+    with echo_warnings(), tqdm(total=n_steps, desc="kmeanslab fit", unit="step",
+                               disable=quiet, bar_format=_BAR_FORMAT) as bar:
         bar.set_postfix_str("fit")
         start = time.perf_counter()
         with user_errors():
             # Per-iteration labels only for the report's convergence replay.
             model = KMeans(n_clusters, init=init, n_init=n_init,
-                           max_iter=max_iter, tol=tol, random_state=random_state,
+                           max_iter=max_iter, tol=tol, random_state=seed,
                            refine=refine,
                            record_labels=write_report is not None)
             if cluster is None:
@@ -163,15 +186,18 @@ def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
                     cluster.fit(model, X_model)
         seconds = time.perf_counter() - start
         bar.update()
-        run = _FitOutputs(X, X_model, names, scaler, model, lang)
+        run = _FitOutputs(table, X_model, scaler, model, lang,
+                          init_ran=cluster.init_ran(init) if cluster else init)
         bar.set_postfix_str("diagnostics")
-        run.compute()
+        step = bar.n
+        run.compute(_step_progress(bar, "silhouette"))
+        bar.n = step  # the silhouette's progress moved it inside this step
         bar.update()
         out_dir.mkdir(parents=True, exist_ok=True)
-        # FileExistsError only: a file that appeared since check_outputs.
+        # FileExistsError only: a file that appeared since the check.
         with user_errors(FileExistsError, only=True):
             bar.set_postfix_str("tables")
-            written = run.write_tables(out_paths, table_format, force)
+            written = run.write_tables(out_dir, table_format, force)
             bar.update()
             bar.set_postfix_str("figures")
             written += run.write_figures(out_dir, force)
@@ -184,13 +210,65 @@ def fit(data, n_clusters, init, n_init, max_iter, tol, random_state, refine,
                 write_report(report_path, X=X_model, labels=model.labels_,
                              centers=model.cluster_centers_, trace=model.trace_,
                              silhouette_values=run.silhouette_values,
-                             title=f"kmeanslab fit: {data.name}", force=force)
+                             title=f"kmeanslab fit: {data.name}", force=force,
+                             feature_names=table.column_names, scaler=scaler)
                 written.append(report_path)
                 bar.update()
+            written.append(write_bytes(
+                out_dir / RUN_RECORD,
+                run_record(ctx, seed=seed, table=table,
+                           extra={"init_ran": run.init_ran,
+                                  "n_iter": int(model.n_iter_),
+                                  "inertia": float(model.inertia_)}),
+                force=force))
+    # Leftovers of an earlier run: other names, or outputs this run skipped.
+    removed = remove_stale(stale + [path for path in planned
+                                    if path not in written and path.exists()])
     lines = ([str(path) for path in written] if quiet
-             else run.summary_lines(data, standardize, seconds, written))
+             else run.summary_lines(data, data_lines(data, table, standardize,
+                                                     header),
+                                    standardize, seconds, written, seed,
+                                    random_state is None))
     for line in lines:
         click.echo(line)
+    echo_removed(removed, quiet)
+
+
+# The progress bar without a rate: steps take from milliseconds to minutes.
+_BAR_FORMAT = ("{desc}: {percentage:3.0f}%|{bar}| {n:.3g}/{total_fmt} "
+               "[{elapsed}<{remaining}{postfix}]")
+
+
+def _step_progress(bar, name):
+    """A ``progress(done, total)`` callback moving ``bar`` through the step
+    it is at (up to, not past, its end), with the share done in the
+    postfix."""
+    start = bar.n
+
+    def progress(done, total):
+        bar.n = start + 0.99 * done / total
+        bar.set_postfix_str(f"{name} {done / total:.0%}", refresh=False)
+        bar.refresh()
+
+    return progress
+
+
+def _output_paths(out_dir, table_format, refine):
+    """(paths this run may write, paths of the command's outputs it will
+    not write: the other table format, the moves table without refine)."""
+    from ..io import TABLE_SUFFIXES
+
+    tables = _TABLES + (("moves",) if refine else ())
+    planned = ([out_dir / f"{name}.{table_format}" for name in tables]
+               + [out_dir / f"{name}.png" for name in _FIGURES]
+               + [out_dir / RUN_RECORD])
+    every = [out_dir / f"{name}{suffix}" for name in _TABLES + ("moves",)
+             for suffix in TABLE_SUFFIXES]
+    return planned, [path for path in every if path not in planned]
+
+
+_TABLES = ("labels", "centers", "trace")
+_FIGURES = ("clusters", "trace", "silhouette")
 
 
 def _check_lang(plotting, lang):
@@ -214,30 +292,34 @@ def _parse_n_init(text):
 def _check_fit_params(n_clusters, init, n_init, max_iter, tol, n_samples):
     from .. import _validation as v
 
-    for option, check in (("--k", lambda: v.check_n_clusters(n_clusters, n_samples)),
-                          ("--n-init", lambda: v.check_n_init(n_init, init)),
-                          ("--max-iter", lambda: v.check_max_iter(max_iter)),
-                          ("--tol", lambda: v.check_tol(tol))):
+    for check in (lambda: v.check_n_clusters(n_clusters, n_samples),
+                  lambda: v.check_n_init(n_init, init),
+                  lambda: v.check_max_iter(max_iter),
+                  lambda: v.check_tol(tol)):
         try:
             check()
         except (TypeError, ValueError) as exc:
-            raise CommandError(f"{option}: {exc}") from None
+            raise CommandError(cli_message(str(exc))) from None
 
 
 class _FitOutputs:
     """What ``kmeanslab fit`` derives from a fitted model, and writes."""
 
-    def __init__(self, X, X_model, names, scaler, model, lang):
-        self.X = X
+    def __init__(self, table, X_model, scaler, model, lang, init_ran):
+        self.table = table
+        self.X = table.X
         self.X_model = X_model
-        self.names = names
+        self.names = table.column_names
         self.scaler = scaler
         self.model = model
         self.lang = lang
+        self.init_ran = init_ran
         self.silhouette_values = None
         self.silhouette_skipped = None
 
-    def compute(self):
+    def compute(self, progress=None):
+        """Centres in the data's units, sizes, per-point diagnostics and the
+        silhouettes (``progress(done, total)`` follows the latter)."""
         import numpy as np
 
         from ..diagnostics import cluster_sizes, point_diagnostics
@@ -253,22 +335,33 @@ class _FitOutputs:
         # The fit's labels; the diagnostics' own nearest centre differs from
         # them at most on exact ties.
         self.diagnostics["label"] = model.labels_
+        # With one centre there is no runner-up: empty, not infinite.
+        for column in ("second_distance", "margin"):
+            values = self.diagnostics[column]
+            self.diagnostics[column] = values.where(np.isfinite(values))
         n_samples = self.X.shape[0]
         n_labels = int(np.count_nonzero(self.sizes))
         if n_samples > SILHOUETTE_MAX_SAMPLES:
-            self.silhouette_skipped = (f"more than {SILHOUETTE_MAX_SAMPLES:,} "
-                                       f"samples")
-        elif not 2 <= n_labels <= n_samples - 1:
-            self.silhouette_skipped = (f"needs 2 to n_samples - 1 clusters, "
-                                       f"got {n_labels}")
+            self.silhouette_skipped = (f"{n_samples:,} samples, more than the "
+                                       f"{SILHOUETTE_MAX_SAMPLES:,} its exact "
+                                       f"O(n^2) computation is run for")
+        elif n_labels < 2:
+            self.silhouette_skipped = (f"the silhouette compares clusters and this "
+                                       f"fit has {n_labels}")
+        elif n_labels > n_samples - 1:
+            self.silhouette_skipped = ("every sample is its own cluster, where "
+                                       "the silhouette is undefined")
         else:
-            self.silhouette_values = silhouette_samples(self.X_model, model.labels_)
+            self.silhouette_values = silhouette_samples(
+                self.X_model, model.labels_, progress=progress)
 
-    def write_tables(self, paths, table_format, force):
+    def write_tables(self, out_dir, table_format, force):
         import pandas as pd
 
         from ..io import write_table
 
+        names = _TABLES + (("moves",) if self.model.refine else ())
+        paths = [out_dir / f"{name}.{table_format}" for name in names]
         centers = pd.DataFrame(self.centers, columns=self.names)
         centers.insert(0, "size", self.sizes)
         centers.insert(0, "cluster", range(len(self.sizes)))
@@ -342,21 +435,22 @@ class _FitOutputs:
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         return ax
 
-    def summary_lines(self, data, standardize, seconds, written):
+    def summary_lines(self, data, data_lines, standardize, seconds, written, seed,
+                      seed_drawn):
         model = self.model
-        n_samples, n_features = self.X.shape
-        shown = ", ".join(self.names[:8]) + (", ..." if n_features > 8 else "")
+        n_samples = self.X.shape[0]
         units = " (standardized units)" if standardize else ""
         n_ambiguous = int(self.diagnostics["ambiguous"].sum())
-        lines = [
-            f"Data: {data}: {n_samples:,} samples x {n_features} features "
-            f"({shown}){', standardized' if standardize else ''}",
-            f"k-means: k={model.n_clusters}, init={model.init}, "
-            f"n_init={model.n_init}"
+        init = (self.init_ran if self.init_ran == model.init
+                else f"{self.init_ran} (asked {model.init}; it runs as "
+                     f"{self.init_ran} on Dask)")
+        lines = data_lines + [
+            f"k-means: k={model.n_clusters}, init={init}, n_init={model.n_init}"
             + (f", refine={model.refine}" if model.refine else ""),
+            seed_line(seed, seed_drawn),
             f"inertia={model.inertia_:,.6g}{units}, n_iter={model.n_iter_}, "
             f"fit time {seconds:.3g} s",
-            "Cluster sizes: " + ", ".join(f"{size:,}" for size in self.sizes),
+            self._sizes_line(),
             f"Ambiguous points (relative margin < {_AMBIGUITY}): "
             f"{n_ambiguous:,} ({n_ambiguous / n_samples:.1%})",
         ]
@@ -367,3 +461,12 @@ class _FitOutputs:
         lines.append("Files written:")
         lines += [f"  {path}" for path in written]
         return lines
+
+    def _sizes_line(self):
+        sizes = self.sizes
+        if len(sizes) <= _MAX_LISTED_SIZES:
+            return "Cluster sizes: " + ", ".join(f"{size:,}" for size in sizes)
+        ordered = sorted(int(size) for size in sizes)
+        return (f"Cluster sizes: smallest {ordered[0]:,}, median "
+                f"{ordered[len(ordered) // 2]:,}, largest {ordered[-1]:,} (each of "
+                f"the {len(sizes)} in the centers table)")

@@ -16,6 +16,7 @@ import click
 
 from .._options import LANGUAGES, TABLE_FORMATS
 from .._params import cli_help
+from ._messages import cli_message
 
 __all__ = [
     "CommandError",
@@ -26,6 +27,8 @@ __all__ = [
     "data_argument",
     "echo_warnings",
     "force_option",
+    "header_option",
+    "keep_index_option",
     "lang_option",
     "load_data",
     "out_option",
@@ -48,16 +51,22 @@ class CommandError(click.ClickException):
 
 def out_option(default):
     """``--out DIR``: the directory output files are written to."""
+    # No click checks (file or folder, writable, readable): a folder that
+    # cannot be written must give the same one-line error as every other
+    # output location (checked by the command before any work).
     return click.option(
         "--out", "out_dir", default=default, show_default=True,
-        type=click.Path(file_okay=False, dir_okay=True, writable=True,
-                        path_type=Path),
+        type=click.Path(readable=False, path_type=Path),
         help="Directory for the output files (created if missing).")
 
 
 force_option = click.option(
     "--force", is_flag=True, default=False,
-    help="Overwrite output files that already exist.")
+    help="Overwrite output files that already exist, and remove the files "
+         "with this command's output names that this run does not write "
+         "(an earlier run's other table format, moves table or figure); "
+         "without it such leftovers are refused. Other files are never "
+         "touched.")
 
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, default=False,
@@ -68,9 +77,11 @@ lang_option = click.option(
     help="Language of the figures' text; 'ja' needs pip install kmeanslab[ja].")
 
 
-# Not click.Path(exists=True): a missing file must give the same one-line
-# error as every other unreadable file (from kmeanslab.io.read_table).
-data_argument = click.argument("data", type=click.Path(path_type=Path))
+# Neither exists=True nor click's readable check: a missing or unreadable
+# file must give the same one-line error as every other unusable file (from
+# kmeanslab.io.load_table), not click's usage block.
+data_argument = click.argument("data", type=click.Path(readable=False,
+                                                       path_type=Path))
 
 columns_option = click.option(
     "--columns", default=None, metavar="COLS",
@@ -81,6 +92,16 @@ standardize_option = click.option(
     "--standardize", is_flag=True, default=False,
     help="Scale every column to zero mean and unit variance before "
          "clustering (columns with zero variance are only centred).")
+
+header_option = click.option(
+    "--header/--no-header", "header", default=None,
+    help="Whether the first line of a text file names the columns; default: "
+         "detected by comparing it with the lines below.")
+
+keep_index_option = click.option(
+    "--keep-index", is_flag=True, default=False,
+    help="Keep an unnamed first column holding 0, 1, ..., n-1 (the index "
+         "pandas' to_csv writes) as a feature; by default it is skipped.")
 
 class Number(click.ParamType):
     """An int or float option whose bad values are one-line CommandErrors
@@ -116,7 +137,7 @@ random_state_option = click.option(
 
 report_option = click.option(
     "--report", "report_path", default=None, metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     help="Also write a self-contained HTML report to PATH.")
 
 table_format_option = click.option(
@@ -124,37 +145,43 @@ table_format_option = click.option(
     default="csv", show_default=True, help="Format of the tables written.")
 
 
-def load_data(path, columns, standardize):
-    """Read DATA for a command: ``(X, X_model, column_names, scaler)``.
+def load_data(path, columns, standardize, header=None, keep_index=False):
+    """Read DATA for a command: ``(table, X_model, scaler)``.
 
-    ``X`` is the table as read; ``X_model`` is what gets clustered (X
-    standardized when asked, else X itself); ``scaler`` is the fitted
-    sklearn StandardScaler, or None. Unreadable data is a CommandError.
+    ``table`` is the :class:`kmeanslab.io.LoadedTable` read (X, column
+    names, files, header row, skipped index column); ``X_model`` is what
+    gets clustered (X standardized when asked, else X itself); ``scaler``
+    is the fitted sklearn StandardScaler, or None. Unreadable data is a
+    CommandError.
     """
-    from ..io import DataFileError, read_table
+    from ..io import DataFileError, load_table
 
     try:
-        X, names = read_table(path, columns=columns)
+        table = load_table(path, columns=columns, header=header,
+                           keep_index=keep_index)
     except DataFileError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(cli_message(str(exc))) from None
     except (TypeError, ValueError) as exc:  # a malformed --columns
-        raise CommandError(f"--columns: {exc}") from None
+        raise CommandError(f"--columns: {cli_message(str(exc))}") from None
     except ImportError as exc:
         # Only a missing optional package is a user error; anything else is a bug.
         if "pip install" not in str(exc):
             raise
         raise CommandError(str(exc)) from None
+    X = table.X
     if not standardize:
-        return X, X, names, None
+        return table, X, None
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(X)
-    return X, scaler.transform(X).astype(X.dtype, copy=False), names, scaler
+    return table, scaler.transform(X).astype(X.dtype, copy=False), scaler
 
 
 @contextlib.contextmanager
 def echo_warnings():
-    """Show the library's warnings as "Warning: ..." lines on stderr.
+    """Show the library's warnings as "Warning: ..." lines on stderr, in
+    the command line's wording, when the block ends (enter it before a
+    progress bar, so they come after the bar's last line).
 
     User-facing categories only (UserWarning and RuntimeWarning, with their
     subclasses); anything else, such as DeprecationWarnings raised inside
@@ -172,7 +199,7 @@ def echo_warnings():
                         warning.category, (UserWarning, RuntimeWarning))):
                     continue
                 seen.add(message[0])
-                click.echo(f"Warning: {message[0]}", err=True)
+                click.echo(f"Warning: {cli_message(message[0])}", err=True)
 
 
 def report_writer():
@@ -202,11 +229,13 @@ def user_errors(*extra, only=False):
     with FileExistsError; ``extra`` adds exception types, or with
     ``only=True`` replaces those three. Use it around calls that validate
     input, not around whole commands, so that a bug still shows its
-    traceback.
+    traceback. The message names options, not Python parameters (see
+    :func:`kmeanslab.cli._messages.cli_message`).
     """
     caught = extra if only else (ValueError, TypeError, FileExistsError, *extra)
     try:
         yield
     except caught as exc:
         lines = str(exc).strip().splitlines()
-        raise CommandError(lines[0] if lines else type(exc).__name__) from None
+        raise CommandError(cli_message(lines[0]) if lines
+                           else type(exc).__name__) from None

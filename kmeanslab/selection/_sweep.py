@@ -315,7 +315,7 @@ _BOUNDED = {"silhouette": "the silhouette", "calinski_harabasz": "Calinski-Harab
             "davies_bouldin": "Davies-Bouldin"}
 
 
-def _k_bounds_reason(criteria, n_samples):
+def k_bounds_reason(criteria, n_samples):
     """Why choose_k scores only 2 <= k <= n_samples - 1, for these criteria."""
     bounded = [label for name, label in _BOUNDED.items() if name in criteria]
     if bounded:
@@ -463,7 +463,7 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     if n_distinct == 1:
         raise ValueError("X has a single distinct point (all rows are identical); "
                          "there is no k >= 2 to choose")
-    ks = check_ks(k_range, 2, n_samples - 1, _k_bounds_reason(criteria, n_samples))
+    ks = check_ks(k_range, 2, n_samples - 1, k_bounds_reason(criteria, n_samples))
     n_jobs = min(n_jobs, len(ks))
     if n_jobs > 1 and not _threading_layer_is_threadsafe():
         warnings.warn("numba's workqueue threading layer cannot run kernels from "

@@ -74,8 +74,8 @@ def test_choose_k_prints_the_recommendation_and_writes_files(tmp_path, blob_csv,
     assert {"inertia", "silhouette", "calinski_harabasz",
             "davies_bouldin"} <= set(table.columns)
     assert (out / "k_selection.png").stat().st_size > 0
-    assert lines[-2:] == [f"  {out / 'k_selection.csv'}",
-                          f"  {out / 'k_selection.png'}"]
+    assert lines[-3:] == [f"  {out / 'k_selection.csv'}",
+                          f"  {out / 'k_selection.png'}", f"  {out / 'run.json'}"]
     assert "choose_k" in result.stderr  # the progress bar
 
 
@@ -87,7 +87,8 @@ def test_quiet_parquet_and_no_overwrite_without_force(tmp_path, blob_csv, run,
     result = run(*args, "--quiet")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [str(out / "k_selection.parquet"),
-                                          str(out / "k_selection.png")]
+                                          str(out / "k_selection.png"),
+                                          str(out / "run.json")]
     assert result.stderr == ""
     assert pd.read_parquet(out / "k_selection.parquet")["k"].tolist() == [2, 3, 4]
     before = (out / "k_selection.png").read_bytes()
@@ -101,7 +102,7 @@ def test_quiet_parquet_and_no_overwrite_without_force(tmp_path, blob_csv, run,
     (["--k", "a..b"], "--k must be a range like 2..10"),
     (["--criteria", "inertia,elbows"], "unknown criterion 'elbows'"),
     (["--k", "1..1"], "has no k in [2, 119]"),
-    (["--k", "2,2"], "repeated values"),
+    (["--k", "2,2"], "--k has repeated values"),
 ], ids=["reversed", "not-numbers", "unknown-criterion", "no-valid-k", "repeated"])
 def test_bad_options_are_one_line_errors(tmp_path, blob_csv, args, fragment, run,
                                          assert_one_line_error):
@@ -130,7 +131,7 @@ def test_ks_beyond_the_data_are_skipped_with_a_warning(tmp_path, run, data_file)
     result = run(path, "--k", "2..8", "--criteria", "silhouette", "--out",
                  tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "Warning: k_range: skipping 3 k(s), k=6..8" in result.stderr
+    assert "Warning: --k: skipping 3 k(s), k=6..8" in result.stderr
     assert pd.read_csv(tmp_path / "out" / "k_selection.csv")["k"].max() == 5
 
 
@@ -142,5 +143,49 @@ def test_report(tmp_path, blob_csv, run):
                  "--columns", "x,y", "--out", tmp_path / "out", "--report", report,
                  "--quiet")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == str(report)
+    assert result.stdout.splitlines()[-2:] == [str(report),
+                                               str(tmp_path / "out" / "run.json")]
     assert report.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_quiet_elbow_over_three_ks_warns_nothing_and_says_why(tmp_path, blob_csv,
+                                                              run):
+    out = tmp_path / "out"
+    quiet = run(blob_csv, "--k", "2..4", "--criteria", "elbow", "--columns", "x,y",
+                "--out", out, "-q")
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == ""  # no raw matplotlib UserWarning
+    loud = run(blob_csv, "--k", "2..4", "--criteria", "elbow", "--columns", "x,y",
+               "--out", tmp_path / "loud")
+    assert ("The elbow needs at least 4 scored ks and only 3 were scored"
+            in loud.stdout)
+
+
+def test_table_file_holds_the_picks_and_the_recommendation(tmp_path, blob_csv, run):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", "2..5", "--criteria", FAST, "--columns", "x,y",
+                 "--standardize", "--random-state", 0, "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "k_selection.csv", keep_default_na=False)
+    assert table.loc[table["recommended"], "k"].tolist() == [3]
+    assert table.set_index("k").loc[3, "picked_by"] == (
+        "inertia,silhouette,calinski_harabasz,davies_bouldin")
+
+
+def test_a_range_far_beyond_the_data_is_refused(tmp_path, blob_csv, run,
+                                                assert_one_line_error):
+    result = run(blob_csv, "--k", "2..500", "--columns", "x,y", "--out",
+                 tmp_path / "out")
+    assert_one_line_error(result, "--k 2..500: 381 of its 499 ks are above 119",
+                          "give a range within 2..119")
+    assert not (tmp_path / "out").exists()
+
+
+def test_skip_warning_gives_the_reason_for_the_criteria_asked(tmp_path, run,
+                                                              data_file):
+    path = data_file("six.npy", np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.2]]))
+    result = run(path, "--k", "2..8", "--criteria", "elbow", "--out",
+                 tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    assert "silhouette" not in result.stderr
+    assert "choose_k compares 2 <= k <= n_samples - 1 = 5" in result.stderr

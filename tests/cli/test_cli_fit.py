@@ -12,6 +12,7 @@ from kmeanslab.cli import fit as fit_module
 
 TABLES = ["labels.csv", "centers.csv", "trace.csv", "moves.csv"]  # breathing by default
 FIGURES = ["clusters.png", "trace.png", "silhouette.png"]
+RECORD = ["run.json"]
 DIAGNOSTIC_COLUMNS = ["label", "distance", "second_distance", "margin",
                       "relative_margin", "membership", "ambiguous"]
 
@@ -47,7 +48,7 @@ def test_fit_writes_tables_and_figures(tmp_path, blob_csv, blob_frame, run):
     result = run(blob_csv, "--k", 3, "--columns", "x,y", "--random-state", 0,
                  "--out", out)
     assert result.exit_code == 0, result.output
-    for name in TABLES + FIGURES:
+    for name in TABLES + FIGURES + RECORD:
         assert (out / name).stat().st_size > 0
         assert f"  {out / name}" in result.stdout.splitlines()
     labels = pd.read_csv(out / "labels.csv")
@@ -104,7 +105,7 @@ def test_quiet_prints_only_the_files(tmp_path, blob_csv, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 2, "--columns", "x,y", "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [str(out / n) for n in TABLES + FIGURES]
+    assert result.stdout.splitlines() == [str(out / n) for n in TABLES + FIGURES + RECORD]
     assert result.stderr == ""
 
 
@@ -139,12 +140,12 @@ def test_bad_data_is_a_one_line_error(tmp_path, name, content, fragment, run,
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--k", "0"], "--k: n_clusters must be >= 1"),
+    (["--k", "0"], "--k must be >= 1, got 0"),
     (["--k", "many"], "--k must be an integer, got 'many'"),
     (["--random-state", "-1"], "--random-state must be an integer in [0, "),
-    (["--k", "500"], "--k: n_clusters=500 is larger than n_samples=150"),
+    (["--k", "500"], "--k 500 is larger than the number of samples (150)"),
     (["--n-init", "many"], "--n-init must be a positive integer or 'auto'"),
-    (["--tol", "-1"], "--tol:"),
+    (["--tol", "-1"], "--tol must be a finite number >= 0"),
     (["--columns", "x,nope"], "no column 'nope'"),
 ], ids=["k-zero", "k-not-int", "seed", "k-too-large", "n-init", "tol",
         "unknown-column"])
@@ -178,7 +179,8 @@ def test_large_data_skips_the_silhouette(tmp_path, blob_csv, monkeypatch, run):
     out = tmp_path / "out"
     result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "Silhouette plot skipped: more than 100 samples" in result.stdout
+    assert ("Silhouette plot skipped: 150 samples, more than the 100 its exact "
+            "O(n^2) computation is run for") in result.stdout
     assert not (out / "silhouette.png").exists()
 
 
@@ -196,3 +198,83 @@ def test_report(tmp_path, blob_csv, run, assert_one_line_error):
                 "--report", report)
     assert_one_line_error(again, "fit.html", "--force")
     assert not (tmp_path / "o2").exists()
+
+
+def test_one_cluster_leaves_the_runner_up_columns_empty(tmp_path, blob_csv, run):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 1, "--columns", "x,y", "--out", out)
+    assert result.exit_code == 0, result.output
+    text = (out / "labels.csv").read_text()
+    assert "inf" not in text
+    labels = pd.read_csv(out / "labels.csv")
+    assert labels["second_distance"].isna().all() and labels["margin"].isna().all()
+    assert text.splitlines()[1].split(",")[2:4] == ["", ""]
+    assert ("Silhouette plot skipped: the silhouette compares clusters and this "
+            "fit has 1") in result.stdout
+
+
+def test_many_cluster_sizes_are_summarised(tmp_path, blob_csv, run):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 40, "--columns", "x,y", "--refine", "none",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    sizes = next(line for line in result.stdout.splitlines()
+                 if line.startswith("Cluster sizes: "))
+    assert sizes.startswith("Cluster sizes: smallest ")
+    assert sizes.endswith("(each of the 40 in the centers table)")
+
+
+def test_report_uses_the_column_names_and_says_standardised(tmp_path, blob_csv, run):
+    report = tmp_path / "fit.html"
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--standardize",
+                 "--out", tmp_path / "out", "--report", report, "-q")
+    assert result.exit_code == 0, result.output
+    page = report.read_text(encoding="utf-8")
+    assert "<th>x</th><th>y</th>" in page and "<th>x0</th>" not in page
+    assert "The data was standardised before clustering" in page
+    centers = pd.read_csv(tmp_path / "out" / "centers.csv")
+    from kmeanslab.report._html import fmt
+
+    assert f"<td>{fmt(centers.loc[0, 'y'])}</td>" in page  # the table's units
+
+
+def test_silhouette_shows_progress_inside_its_step(tmp_path, blob_csv, run, monkeypatch):
+    from kmeanslab import metrics
+
+    real = metrics.silhouette_samples
+
+    def in_parts(X, labels, progress=None, **kwargs):
+        scores = real(X, labels, **kwargs)
+        for done in range(1, 5):
+            progress(done, 4)
+        return scores
+
+    monkeypatch.setattr(metrics, "silhouette_samples", in_parts)
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    frames = result.stderr.replace("\r", "\n").splitlines()
+    shown = [line for line in frames if "silhouette " in line]
+    assert any("silhouette 25%" in line for line in shown)
+    assert any("silhouette 100%" in line for line in shown)
+    assert "4/4" in frames[-1] or "4/4" in frames[-2]
+
+
+def test_trace_table_has_the_breathing_phases(tmp_path, blob_csv, run):
+    out = tmp_path / "out"
+    result = run(blob_csv, "--k", 3, "--columns", "x,y", "--random-state", 0,
+                 "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    trace = pd.read_csv(out / "trace.csv")
+    assert {"phase", "kind", "cycle", "n_clusters"} <= set(trace.columns)
+    assert trace.loc[trace["phase"] == 0, "kind"].eq("k-means").all()
+    assert trace.groupby("phase")["iteration"].min().eq(1).all()
+    assert trace["elapsed"].is_monotonic_increasing
+
+
+def test_help_describes_what_fit_does(invoke):
+    text = invoke("fit", "--help").stdout
+    for fragment in ("--header / --no-header", "--keep-index", "run.json",
+                     "directory of Parquet files or of text files",
+                     "second_distance and margin are empty",
+                     "remove the files with this command's output names"):
+        assert fragment in " ".join(text.split()), fragment

@@ -49,3 +49,16 @@ def test_scheduler_and_workers_together_are_refused(tmp_path, run, data_file):
                  "--workers", 2, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "--scheduler or --workers" in result.output
+
+
+def test_workers_summary_names_the_seeding_that_ran(tmp_path, run, data_file):
+    X, _ = make_blobs(n_samples=600, centers=3, random_state=0)
+    path = data_file("blobs.npy", X)
+    out = tmp_path / "out"
+    result = run(path, "--k", 3, "--workers", 1, "--random-state", 0, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert ("k-means: k=3, init=k-means|| (asked k-means++; it runs as k-means|| "
+            "on Dask)") in result.stdout
+    import json
+
+    assert json.loads((out / "run.json").read_text())["init_ran"] == "k-means||"
