@@ -55,7 +55,7 @@ def out_option(default):
     # cannot be written must give the same one-line error as every other
     # output location (checked by the command before any work).
     return click.option(
-        "--out", "out_dir", default=default, show_default=True,
+        "--out", "out_dir", default=default, show_default=True, metavar="DIR",
         type=click.Path(readable=False, path_type=Path),
         help="Directory for the output files (created if missing).")
 
@@ -64,9 +64,9 @@ force_option = click.option(
     "--force", is_flag=True, default=False,
     help="Overwrite output files that already exist, and remove the files "
          "with this command's output names that this run does not write "
-         "(an earlier run's other table format, moves table or figure); "
-         "without it such leftovers are refused. Other files are never "
-         "touched.")
+         "(for fit and choose-k: an earlier run's tables in the other "
+         "format, moves table or silhouette figure); without it such "
+         "leftovers are refused. Other files are never touched.")
 
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, default=False,
@@ -86,7 +86,8 @@ data_argument = click.argument("data", type=click.Path(readable=False,
 columns_option = click.option(
     "--columns", default=None, metavar="COLS",
     help="Columns to use, comma-separated names or 0-based positions "
-         "(e.g. 'x,y' or '0,2'); default: all.")
+         "(e.g. 'x,y' or '0,2'; a skipped index column is not counted); "
+         "default: all.")
 
 standardize_option = click.option(
     "--standardize", is_flag=True, default=False,
@@ -133,7 +134,8 @@ FLOAT = Number(float)
 
 random_state_option = click.option(
     "--random-state", type=Number(int, 0, 2**32 - 1), default=None,
-    help=cli_help("random_state"))
+    help=cli_help("random_state", "The seed used, given or drawn, is printed "
+                                  "and written to run.json."))
 
 report_option = click.option(
     "--report", "report_path", default=None, metavar="PATH",

@@ -189,3 +189,11 @@ def test_skip_warning_gives_the_reason_for_the_criteria_asked(tmp_path, run,
     assert result.exit_code == 0, result.output
     assert "silhouette" not in result.stderr
     assert "choose_k compares 2 <= k <= n_samples - 1 = 5" in result.stderr
+
+
+def test_help_describes_what_choose_k_does(invoke):
+    text = " ".join(invoke("choose-k", "--help").stdout.split())
+    for fragment in ("--header / --no-header", "--keep-index", "run.json",
+                     "needs at least 4 ks", "the criteria that pick it",
+                     "is printed and written to run.json", "--out DIR"):
+        assert fragment in text, fragment
