@@ -71,7 +71,6 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     """
     t0 = time.perf_counter()
     k = centers_init.shape[0]
-    sw = np.asarray(backend.sample_weight, dtype=np.float64)
     lloyd = dict(algorithm=algorithm, max_iter=max_iter, tol=tol, run=run,
                  record_labels=record_labels)
     labels, centers, inertia, run_trace = run_single(backend, centers_init, **lloyd)
@@ -84,13 +83,13 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     cycle = 0
     while m > 0:
         cycle += 1
-        grown = _breathe_in(backend, centers, labels, m, sw, random_state)
+        grown = _breathe_in(backend, centers, labels, m, random_state)
         start = time.perf_counter() - t0
         _, grown, grown_inertia, tr_in = run_single(backend, grown, **lloyd)
         moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
                                 tr_in.n_iter, None, time.perf_counter() - t0))
         iterations += _in_phase(tr_in, len(moves) - 1, start)
-        shrunk = _breathe_out(backend, grown, m, sw)
+        shrunk = _breathe_out(backend, grown, m)
         start = time.perf_counter() - t0
         labels2, shrunk, inertia2, tr_out = run_single(backend, shrunk, **lloyd)
         accepted = inertia2 < inertia * (1.0 - theta)
@@ -115,13 +114,10 @@ def _in_phase(run_trace, phase, start):
             for it in run_trace.iterations]
 
 
-def _breathe_in(backend, centers, labels, m, sw, random_state):
+def _breathe_in(backend, centers, labels, m, random_state):
     """Centres plus m new ones, each beside a centre of largest error
     (labels: the nearest-centre labels of ``centers``)."""
-    sq_dists = backend.sq_dist_to_assigned(centers, labels)
-    k = centers.shape[0]
-    error = np.bincount(labels, weights=sw * sq_dists, minlength=k)
-    weight = np.bincount(labels, weights=sw, minlength=k)
+    error, weight = backend.cluster_errors(centers, labels)
     chosen = np.argsort(-error, kind="stable")[:m]
     radius = np.sqrt(error[chosen] / np.maximum(weight[chosen], 1e-300))
     direction = random_state.normal(size=(m, centers.shape[1]))
@@ -130,12 +126,11 @@ def _breathe_in(backend, centers, labels, m, sw, random_state):
     return np.concatenate([centers, new.astype(centers.dtype)])
 
 
-def _breathe_out(backend, centers, m, sw):
+def _breathe_out(backend, centers, m):
     """Centres minus the m of lowest utility, never removing a centre whose
     nearest neighbour was removed in the same step."""
-    labels, sq_dists, second = backend.assign_two(centers)
+    utility = backend.removal_utilities(centers)
     k = centers.shape[0]
-    utility = np.bincount(labels, weights=sw * (second - sq_dists), minlength=k)
     c = centers.astype(np.float64)
     d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(-1) if k <= 2048 else None
     if d2 is not None:

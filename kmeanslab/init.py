@@ -4,7 +4,9 @@ Each scheme is written once against the backend protocol
 (:class:`kmeanslab.backends.Backend`): "k-means++" (:func:`plusplus_init`,
 needs ``candidate_sq_dists``), "random" (:func:`random_init`, the backend's
 ``weighted_sample``) and "k-means||" (:func:`parallel_init`: the backend's
-candidate rounds, reduced to ``n_clusters`` centres here).
+candidate rounds, reduced to ``n_clusters`` centres here; on a backend that
+``seeds_from_sample``, data large next to ``n_clusters`` is seeded from a
+weighted sample instead, :func:`sample_init`).
 :func:`init_centers` turns any ``init`` into centres in the working space.
 
 On the in-memory backend the random streams follow scikit-learn's: with the
@@ -21,6 +23,24 @@ from sklearn.utils import check_random_state
 from ._engine import run_single
 from ._validation import check_n_clusters, check_sample_weight, check_X
 from .backends import get_backend
+
+# Seeding from a weighted sample (:func:`sample_init`). faiss trains on at
+# most 256 rows per centre; on 2M x 2 blobs with 8 centres
+# (benchmarks/bench_dask.py), 256 rows per centre clustered with restarts
+# reached the full data's best optimum in 8 seeds out of 8 and left 3 to 6
+# Lloyd passes over all rows, where k-means|| over all rows costs 7 passes
+# (each row against every candidate once) before 10 to 40 Lloyd passes.
+SAMPLE_ROWS_PER_CENTER = 256
+# ...used only when the data has at least this many times as many samples
+# of positive weight as the sample: the sample is then a small part of one
+# pass, and the k-means|| rounds it replaces cost several passes.
+SAMPLE_MIN_RATIO = 8
+# Restarts of the in-memory fit on the sample: as many as fit in this many
+# distance evaluations of its k-means++ seedings (about 0.2 s), between 1
+# and SAMPLE_MAX_RESTARTS (one bad seeding, 1 in 5 on the blobs above,
+# would cost about 10% of inertia).
+SAMPLE_SEEDING_BUDGET = 2e8
+SAMPLE_MAX_RESTARTS = 10
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
@@ -125,7 +145,16 @@ def parallel_init(backend, n_clusters, random_state, *, oversampling=2.0,
     candidates alone, in memory. Each round is one pass over the data,
     which is what makes it the seeding for data that does not fit in one
     process.
+
+    On a backend that ``seeds_from_sample`` (the Dask backend), data with at
+    least ``SAMPLE_MIN_RATIO`` times as many samples of positive weight as
+    ``SAMPLE_ROWS_PER_CENTER * n_clusters`` is seeded by :func:`sample_init`
+    instead: one pass instead of ``n_rounds + 2``, and centres that the
+    Lloyd iterations over all the data then move little.
     """
+    size = SAMPLE_ROWS_PER_CENTER * n_clusters
+    if backend.seeds_from_sample and backend.n_positive >= SAMPLE_MIN_RATIO * size:
+        return sample_init(backend, n_clusters, random_state)
     candidates, weights, top_up = backend.kmeans_parallel_candidates(
         n_clusters, random_state, oversampling=oversampling, n_rounds=n_rounds)
     keep = weights > 0
@@ -141,6 +170,44 @@ def parallel_init(backend, n_clusters, random_state, *, oversampling=2.0,
     _, centers, _, _ = run_single(small, seeds, algorithm="lloyd", max_iter=30,
                                   tol=0.0)
     return centers, None
+
+
+def sample_init(backend, n_clusters, random_state):
+    """Centres from a weighted sample of the data; returns (centers, None).
+
+    Draws ``SAMPLE_ROWS_PER_CENTER * n_clusters`` distinct samples in
+    proportion to their weight (the backend's ``weighted_sample``: one pass
+    over the data) and clusters them in memory, each sampled row standing
+    for an equal share of the total weight: k-means++ then k-means to
+    convergence (tolerance 1e-4 of the sample's mean variance), restarted
+    as often as ``SAMPLE_SEEDING_BUDGET`` allows (at most
+    ``SAMPLE_MAX_RESTARTS``), keeping the run of lowest inertia on the
+    sample. Single-threaded, so that it leaves the cores to a local cluster.
+
+    Notes
+    -----
+    faiss trains k-means on at most 256 rows per centre in the same way;
+    the Lloyd iterations that follow still run on all the data. Costs
+    O(restarts * size * n_clusters * (2 + log(n_clusters)) * n_features)
+    for the seedings on the client, where ``size`` is the sample size.
+    """
+    size = SAMPLE_ROWS_PER_CENTER * n_clusters
+    rows = backend.take_rows(backend.weighted_sample(size, random_state))
+    small = get_backend(np.ascontiguousarray(rows, dtype=backend.dtype),
+                        np.ones(size, dtype=backend.dtype))
+    trials = 2 + int(np.log(n_clusters))
+    restarts = int(np.clip(SAMPLE_SEEDING_BUDGET // (size * n_clusters * trials),
+                           1, SAMPLE_MAX_RESTARTS))
+    tol = 1e-4 * small.summary().variance_mean
+    best = None
+    with small.thread_context(1):
+        for _ in range(restarts):
+            seeds, _ = plusplus_init(small, n_clusters, random_state)
+            _, centers, inertia, _ = run_single(small, seeds, algorithm="hamerly",
+                                                max_iter=300, tol=tol)
+            if best is None or inertia < best[1]:
+                best = (centers, inertia)
+    return best[0], None
 
 
 _SCHEMES = {

@@ -40,6 +40,7 @@ class CPUBackend:
     algorithms = ("lloyd", "hamerly", "yinyang")
     init_aliases = MappingProxyType({})
     refinements = ("breathing",)
+    seeds_from_sample = False
     can_center = True
 
     def __init__(self, X, sample_weight):
@@ -220,6 +221,24 @@ class CPUBackend:
         common.sq_dist_to_assigned_dense(
             self.X, np.ascontiguousarray(centers, dtype=self.dtype), labels, out)
         return out
+
+    def cluster_errors(self, centers, labels):
+        """Per cluster: weighted squared distances to the centre and total
+        weight (from ``sq_dist_to_assigned`` and the weights alone, so a
+        backend with those may borrow it)."""
+        sq_dists = self.sq_dist_to_assigned(centers, labels)
+        sw = np.asarray(self.sample_weight, dtype=np.float64)
+        k = centers.shape[0]
+        return (np.bincount(labels, weights=sw * sq_dists, minlength=k),
+                np.bincount(labels, weights=sw, minlength=k))
+
+    def removal_utilities(self, centers):
+        """Per centre: the error its removal would add (from ``assign_two``
+        and the weights alone, so a backend with those may borrow it)."""
+        labels, sq_dists, second = self.assign_two(centers)
+        sw = np.asarray(self.sample_weight, dtype=np.float64)
+        return np.bincount(labels, weights=sw * (second - sq_dists),
+                           minlength=centers.shape[0])
 
     def inertia(self, centers, labels):
         centers = np.ascontiguousarray(centers, dtype=self.dtype)

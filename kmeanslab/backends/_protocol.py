@@ -134,9 +134,14 @@ class Backend(Protocol):
     #: Seeding names this backend runs as another scheme (e.g. the Dask
     #: backend runs "k-means++" as "k-means||").
     init_aliases: Mapping[str, str]
-    #: ``refine`` methods it supports ("breathing" needs ``assign_two`` and
-    #: ``sq_dist_to_assigned``).
+    #: ``refine`` methods it supports ("breathing" needs ``cluster_errors``
+    #: and ``removal_utilities``).
     refinements: tuple[str, ...]
+    #: Whether "k-means||" seeds data large next to ``n_clusters`` from a
+    #: weighted sample (:func:`kmeanslab.init.sample_init`): for a backend
+    #: whose passes over the data are costly (Dask); the in-memory backends
+    #: run the rounds on all the data.
+    seeds_from_sample: bool
     #: Whether ``transformed`` accepts a shift (the fit then works on a
     #: centred copy when ``copy_x``).
     can_center: bool
@@ -244,6 +249,20 @@ class Backend(Protocol):
 
     def sq_dist_to_assigned(self, centers: np.ndarray, labels: Any) -> np.ndarray:
         """Host squared distance of every sample to its centre in ``labels``."""
+        ...
+
+    def cluster_errors(self, centers: np.ndarray, labels: Any
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Host float64 arrays of shape (n_clusters,): per cluster of
+        ``labels``, the weighted sum of squared distances of its samples to
+        their centre, and their total weight (breathing in)."""
+        ...
+
+    def removal_utilities(self, centers: np.ndarray) -> np.ndarray:
+        """Host float64 array of shape (n_clusters,): per centre, the
+        weighted sum over the samples nearest to it of (squared distance to
+        the second-nearest centre - squared distance to it), the error its
+        removal would add (breathing out)."""
         ...
 
     def sq_dists_to_centers(self, centers: np.ndarray) -> Any:

@@ -200,8 +200,6 @@ def test_bad_input_raises(local, data):
     X, init = data
     with pytest.raises(TypeError, match="X must be a dask Array"):
         fit_dask(X, N_CLUSTERS)
-    with pytest.raises(ValueError, match="refine"):
-        fit_dask(_chunked(X, 1000), N_CLUSTERS, refine="breathing")
     with pytest.raises(ValueError, match="sample_weight must be non-negative"):
         fit_dask(_chunked(X, 1000), N_CLUSTERS, init=init,
                  sample_weight=-np.ones(X.shape[0]))

@@ -66,6 +66,8 @@ def _calls(backend, centers):
         "assign": lambda: backend.assign(centers),
         "assign_two": lambda: backend.assign_two(centers),
         "sq_dist_to_assigned": lambda: backend.sq_dist_to_assigned(centers, labels),
+        "cluster_errors": lambda: backend.cluster_errors(centers, labels),
+        "removal_utilities": lambda: backend.removal_utilities(centers),
         "sq_dists_to_centers": lambda: backend.sq_dists_to_centers(centers),
         "inertia": lambda: backend.inertia(centers, labels),
         "start_run": lambda: backend.start_run("lloyd", N_CLUSTERS),
@@ -102,6 +104,7 @@ def test_attributes(make):
     assert isinstance(backend.init_aliases, Mapping)
     assert isinstance(backend.refinements, tuple)
     assert isinstance(backend.can_center, bool)
+    assert isinstance(backend.seeds_from_sample, bool)
     assert (backend.n_samples, backend.n_features) == (N_SAMPLES, 2)
     assert backend.dtype == np.float64
     assert backend.n_positive == N_SAMPLES
@@ -121,10 +124,11 @@ def test_every_method_answers_or_names_the_backend(make):
     # A backend may refuse only what its declared capabilities keep the
     # driver from asking.
     assert set(refused) <= {"candidate_sq_dists", "assign_two",
-                            "sq_dist_to_assigned"}
+                            "sq_dist_to_assigned", "cluster_errors",
+                            "removal_utilities"}
     if "candidate_sq_dists" in refused:
         assert "k-means++" in backend.init_aliases
-    if {"assign_two", "sq_dist_to_assigned"} & set(refused):
+    if {"cluster_errors", "removal_utilities"} & set(refused):
         assert "breathing" not in backend.refinements
 
 

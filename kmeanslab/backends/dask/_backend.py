@@ -14,12 +14,15 @@ from dask.delayed import Delayed
 from .._protocol import DataSummary, StepStats, unsupported
 from . import _seeding
 from ._client import active_client
-from ._graph import BlockLabels, call, gather, items, literal, tree
+from ._graph import (BlockLabels, call, gather, items, literal, submit_and_fetch,
+                     tree)
 from ._input import as_dask_array, as_dask_weights
-from ._tasks import (assign_task, combine_summaries, farthest_task, merge_farthest,
-                     inertia_task, label_counts_task, lloyd_task, merge_top,
-                     pack, pair_counts_task, predict_block, sq_dists_block,
-                     summary_task, transform_block)
+from ._tasks import (assign_task, assign_two_task, cluster_errors_task,
+                     combine_summaries, farthest_task, inertia_task,
+                     label_counts_task, lloyd_task, merge_farthest, pack,
+                     pair_counts_task, predict_block, removal_utilities_task,
+                     sq_dists_block, sq_to_assigned_task, summary_task,
+                     transform_block)
 
 __all__ = ["DaskBackend", "predict_dask", "transform_dask"]
 
@@ -46,7 +49,8 @@ class DaskBackend:
     name = "dask"
     algorithms = ("lloyd",)
     init_aliases = MappingProxyType({"k-means++": "k-means||"})
-    refinements = ()
+    refinements = ("breathing",)
+    seeds_from_sample = True
     can_center = False
 
     def __init__(self, X, sample_weight=None, *, persist=None):
@@ -182,12 +186,37 @@ class DaskBackend:
         return BlockLabels(labels, None, self.offsets, (centers, stats)), sq
 
     def assign_two(self, centers):
-        raise unsupported(self.name, "the two nearest centres (breathing "
-                          "k-means)", "use refine=None")
+        """Host labels and squared distances to the two nearest centres: one
+        task per block, gathered (n_samples values each; breathing asks
+        :meth:`removal_utilities` instead)."""
+        c = self._centers(centers)
+        parts = dask.compute(*[call(assign_two_task, blk, c) for blk in self.blocks])
+        return tuple(np.concatenate(column) for column in zip(*parts))
 
     def sq_dist_to_assigned(self, centers, labels):
-        raise unsupported(self.name, "per-sample distances on the client "
-                          "(breathing k-means)", "use refine=None")
+        """Host squared distance of every sample to its centre in labels,
+        gathered from the blocks (breathing asks :meth:`cluster_errors`)."""
+        c = self._centers(centers)
+        labels = self._block_labels(labels)
+        return np.concatenate(dask.compute(*[
+            call(sq_to_assigned_task, blk, it, labels.part, c)
+            for blk, it in zip(self.blocks, labels.items)]))
+
+    def cluster_errors(self, centers, labels):
+        """Per cluster: weighted squared distances and weight, reduced on
+        the workers (one task per block and the reduction tree)."""
+        c = self._centers(centers)
+        labels = self._block_labels(labels)
+        return submit_and_fetch((), tree([
+            call(cluster_errors_task, blk, it, labels.part, c)
+            for blk, it in zip(self.blocks, labels.items)]))[1]
+
+    def removal_utilities(self, centers):
+        """Per centre: the error its removal would add, reduced on the
+        workers."""
+        c = self._centers(centers)
+        return submit_and_fetch((), tree([
+            call(removal_utilities_task, blk, c) for blk in self.blocks]))[1]
 
     def sq_dists_to_centers(self, centers):
         """Squared distances to every centre as a lazy dask array of shape
@@ -273,10 +302,10 @@ class _LloydRun:
         pairs = [call(lloyd_task, blk, prev, c)
                  for blk, prev in zip(b.blocks, self.pairs)]
         # Only the partials (taken out where each pair was computed) travel
-        # to the reduction; one submission persists the labels for the next
-        # step and brings the reduced total back.
-        self.pairs, total = dask.persist(pairs, tree(items(pairs, 1)))
-        sums, weights, counts, n_changed, inertia = total.compute()
+        # to the reduction; one submission keeps the labels where they were
+        # computed for the next step and brings the reduced total back.
+        self.pairs, total = submit_and_fetch(pairs, tree(items(pairs, 1)))
+        sums, weights, counts, n_changed, inertia = total
         return StepStats(sums, weights, counts, int(n_changed), float(inertia))
 
     def farthest(self, centers, n):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["active_client", "connect"]
+__all__ = ["active_client", "connect", "scheduler_client"]
 
 
 def connect(address, timeout=10):
@@ -36,3 +36,16 @@ def active_client():
         return default_client()
     except ValueError:
         return None
+
+
+def scheduler_client():
+    """The ``distributed.Client`` that ``dask.compute`` would run on now, or
+    None (another scheduler is configured, e.g. inside
+    ``dask.config.set(scheduler="threads")``, or there is no client)."""
+    if "distributed" not in sys.modules:
+        return None
+    from dask.base import get_scheduler
+    from distributed import Client
+
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None

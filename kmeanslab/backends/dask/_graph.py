@@ -12,10 +12,11 @@ import dask.array as da
 import numpy as np
 from dask.delayed import delayed
 
+from ._client import scheduler_client
 from ._tasks import add, take_task
 
 __all__ = ["SPLIT_EVERY", "BlockLabels", "call", "gather", "items", "literal",
-           "tree"]
+           "submit_and_fetch", "tree"]
 
 # Partial results are added SPLIT_EVERY at a time: a tree of depth
 # log_8(n_blocks), so a thousand blocks take three levels of small tasks.
@@ -57,6 +58,26 @@ def tree(leaves, combine=add):
                  for i in range(0, len(level), SPLIT_EVERY)]
         if len(level) == 1:
             return level[0]
+
+
+def submit_and_fetch(keep, want):
+    """Compute the delayed values ``keep`` and ``want`` in one submission;
+    returns (``keep`` persisted where each was computed, ``want``'s value).
+
+    On a ``distributed.Client`` this is one graph sent to the scheduler and
+    one fetch of ``want`` (``dask.persist`` then ``compute`` would send a
+    second graph that only names the persisted key); without one, both are
+    computed in this process.
+    """
+    client = scheduler_client()
+    keep = list(keep)
+    if client is None:
+        keep, want = dask.persist(keep, want)
+        return keep, want.compute()
+    *keep, want = client.persist(keep + [want])
+    from distributed import futures_of
+
+    return keep, futures_of(want)[0].result()
 
 
 def items(results, part):

@@ -14,9 +14,9 @@ import dask
 import numpy as np
 
 from ._graph import call, items, tree
-from ._tasks import (candidate_weights_task, concat_rows, merge_top,
-                     merge_top_rows, nearest_task, oversample_task,
-                     weighted_keys_task)
+from ._tasks import (concat_selections, first_candidate, merge_top,
+                     merge_top_rows, parallel_round_task, parallel_weights_task,
+                     select_candidates, weighted_keys_task)
 
 __all__ = ["kmeans_parallel_candidates", "weighted_sample"]
 
@@ -42,14 +42,22 @@ def weighted_sample(backend, size, random_state):
 
 def kmeans_parallel_candidates(backend, n_clusters, random_state, *,
                                oversampling, n_rounds):
-    """The k-means|| rounds as one graph of per-block tasks.
+    """The k-means|| rounds, one pass over the data each.
 
     One sample drawn in proportion to its weight, then ``n_rounds`` rounds
     keeping each sample with probability ``min(1, l * w * d^2 / phi)``,
-    ``l = oversampling * n_clusters``; the distances stay with their
-    blocks. Costs 2 * n_rounds + 2 passes over the data; with persisted
-    blocks they are one submission to the scheduler (otherwise one per
-    pass, so that no more than a few blocks are read at a time).
+    ``l = oversampling * n_clusters``. A round is one task per block
+    (:func:`~._tasks.parallel_round_task`: fold the previous round's
+    candidates into the block's nearest-candidate distances, which stay
+    with the block, and offer the rows the round may keep) and one small
+    task that selects the round's candidates from the offers; the final
+    pass folds in the last round's candidates and counts the weight
+    nearest to each candidate. Each row's distance to each candidate is
+    computed once: ``n_rounds + 2`` passes, whose distance work is one pass
+    per candidate over the data in all. With persisted blocks the whole
+    seeding is one submission to the scheduler; otherwise one per pass, so
+    that only a few blocks are read at a time. Nothing per sample reaches
+    the client.
 
     Returns (candidates, weights, top_up) as the protocol's
     ``kmeans_parallel_candidates`` says; ``top_up`` draws from the stream
@@ -61,20 +69,21 @@ def kmeans_parallel_candidates(backend, n_clusters, random_state, *,
     # (else one graph would hold every block until its last pass).
     settle = ((lambda obj: obj) if backend.persist
               else (lambda obj: dask.persist(obj)[0]))
-    found = [settle(_sample_graph(backend, 1, seed, rows=True))]
-    near = settle([call(nearest_task, blk, None, found[0]) for blk in blocks])
+    parts = [call(weighted_keys_task, blk, 1, seed, b, int(off))
+             for b, (blk, off) in enumerate(zip(blocks, backend.offsets))]
+    selection = settle(call(first_candidate, *parts))
+    selections = [selection]
+    states = [None] * len(blocks)
     l = oversampling * n_clusters
     for rnd in range(1, n_rounds + 1):
-        phi = tree(items(near, 1))
-        new = settle([call(oversample_task, blk, p, phi, l, seed, rnd, b)
-                      for b, (blk, p) in enumerate(zip(blocks, near))])
-        found.extend(new)
-        if rnd < n_rounds:
-            near = settle([call(nearest_task, blk, p, *new)
-                           for blk, p in zip(blocks, near)])
-    cands = call(concat_rows, *found)
-    weights = tree([call(candidate_weights_task, blk, cands) for blk in blocks])
-    cands, weights = dask.compute(cands, weights)
+        results = [call(parallel_round_task, blk, state, selection, l, seed, rnd, b)
+                   for b, (blk, state) in enumerate(zip(blocks, states))]
+        selection = call(select_candidates, selection, *items(results, 1))
+        states, selection = settle((items(results, 0), selection))
+        selections.append(selection)
+    weights = tree([call(parallel_weights_task, blk, state, selection)
+                    for blk, state in zip(blocks, states)])
+    cands, weights = dask.compute(call(concat_selections, *selections), weights)
 
     def top_up(size):
         return np.sort(_sample_graph(backend, size, seed + 1).compute())

@@ -41,6 +41,7 @@ _assign = serial(common.assign_dense)
 _inertia = serial(common.inertia_dense)
 _sq_to_assigned = serial(common.sq_dist_to_assigned_dense)
 _sq_to_centers = serial(common.sq_dists_to_centers_dense)
+_assign_two = serial(common.assign_two_dense)
 _column_sums = serial(common.column_sums_dense)
 _abs_max = serial(common.abs_max_dense)
 
@@ -203,6 +204,61 @@ def pair_counts_task(a, a_part, b, b_part, k):
     return np.bincount(la * k + lb, minlength=k * k)
 
 
+
+def block_labels(item, part):
+    """A block's labels (int32) from a labels item (``part`` as in BlockLabels)."""
+    return np.asarray(item if part is None else item[part], dtype=np.int32)
+
+
+def two_nearest(x, centers):
+    """(labels, squared distance to the nearest and to the second-nearest
+    centre) of the rows of x (the in-memory backend's kernel)."""
+    n = x.shape[0]
+    labels = np.empty(n, dtype=np.int32)
+    sq = np.empty(n, dtype=centers.dtype)
+    second = np.empty(n, dtype=centers.dtype)
+    use_blas = x.shape[1] >= common.BLAS_MIN_FEATURES
+    norms = np.einsum("ij,ij->i", x, x) if use_blas else sq
+    _assign_two(x, norms, centers, common.block_starts(n), use_blas,
+                labels, sq, second)
+    return labels, sq, second
+
+
+def sq_to_assigned(x, centers, labels):
+    sq = np.empty(x.shape[0], dtype=centers.dtype)
+    _sq_to_assigned(x, centers, labels, sq)
+    return sq
+
+
+def assign_two_task(blk, centers):
+    return two_nearest(unpack(blk, centers.dtype)[0], centers)
+
+
+def sq_to_assigned_task(blk, labels, part, centers):
+    x, _ = unpack(blk, centers.dtype)
+    return sq_to_assigned(x, centers, block_labels(labels, part))
+
+
+def cluster_errors_task(blk, labels, part, centers):
+    """Per cluster: weighted squared distance of a block's rows to their
+    centres in ``labels``, and their weight (float64)."""
+    x, w = unpack(blk, centers.dtype)
+    labels = block_labels(labels, part)
+    sq = sq_to_assigned(x, centers, labels)
+    w = w.astype(np.float64)
+    k = centers.shape[0]
+    return (np.bincount(labels, weights=w * sq, minlength=k),
+            np.bincount(labels, weights=w, minlength=k))
+
+
+def removal_utilities_task(blk, centers):
+    """Per centre: weighted increase of the block's squared distances were
+    it removed (its rows moving to their second-nearest centre)."""
+    x, w = unpack(blk, centers.dtype)
+    labels, sq, second = two_nearest(x, centers)
+    return np.bincount(labels, weights=w.astype(np.float64) * (second - sq),
+                       minlength=centers.shape[0])
+
 # --- Picking rows -------------------------------------------------------------------
 
 def top(values, n):
@@ -279,40 +335,78 @@ def weighted_keys_task(blk, size, seed, b, offset):
     return best + offset, keys[best], x[best]
 
 
-def nearest_task(blk, prev, *cand_parts):
-    """(squared distance of each row to its nearest candidate, capped by
-    prev's, block potential sum w * d^2)."""
-    cands = concat_rows(*cand_parts)
-    if prev is not None and cands.shape[0] == 0:
+def first_candidate(*parts):
+    """The k-means|| selection of the first candidate, (rows, index of the
+    first), from the blocks' weighted keys (:func:`weighted_keys_task`)."""
+    return merge_top_rows(1, *parts), 0
+
+
+def fold_candidates(x, prev, selection):
+    """Each row's squared distance to its nearest candidate and that
+    candidate's index, once the ``selection`` (rows, index of the first)
+    is added to ``prev`` (None before the first); ties keep the earlier
+    candidate."""
+    rows, start = selection
+    if rows.shape[0] == 0:
         return prev
-    x, w = unpack(blk, cands.dtype, ones=False)
-    _, sq = nearest(x, cands)
-    if prev is not None:
-        np.minimum(sq, prev[0], out=sq)
-    if w is None:
-        return sq, float(sq.sum(dtype=np.float64))
-    return sq, float(np.dot(w.astype(np.float64), sq.astype(np.float64, copy=False)))
+    labels, sq = nearest(x, rows)
+    idx = labels.astype(np.int32) + np.int32(start)
+    if prev is None:
+        return sq, idx
+    closer = sq < prev[0]
+    return np.where(closer, sq, prev[0]), np.where(closer, idx, prev[1])
 
 
-def oversample_task(blk, near, phi, l, seed, rnd, b):
-    """Rows kept by one k-means|| round: each independently with probability
-    min(1, l * w * d^2 / phi), from the block's own random stream."""
-    x, w = unpack(blk, ones=False)
-    if not phi > 0:
-        return x[:0]
+def parallel_round_task(blk, prev, selection, l, seed, rnd, b):
+    """One k-means|| round on a block, in one pass: fold the last
+    selection into the rows' nearest candidates, then offer the rows that
+    the round may keep.
+
+    A row is kept when ``u < l * w * d^2 / phi``, i.e. when its threshold
+    ``t = l * w * d^2 / u`` exceeds the total potential ``phi``, which is
+    only known once every block reported its share ``phi_b <= phi``: the
+    block offers the rows with ``t > phi_b`` (about ``l`` in expectation),
+    a superset of those kept, and :func:`select_candidates` finishes.
+    Returns (state, (phi_b, thresholds, rows)); the state (distances and
+    candidate indices) stays with the block.
+    """
+    x, w = unpack(blk, selection[0].dtype, ones=False)
+    state = fold_candidates(x, prev, selection)
+    sq = state[0].astype(np.float64)
+    rate = l * sq if w is None else (l * w.astype(np.float64)) * sq
+    phi_b = float(sq.sum()) if w is None else float(np.dot(w.astype(np.float64), sq))
     u = np.random.default_rng([seed, rnd, b]).random(x.shape[0])
-    rate = near[0] * (l / phi)
-    if w is not None:
-        rate *= w
-    return x[u < rate]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thresholds = rate / u
+    offered = np.flatnonzero(thresholds > phi_b)
+    return state, (phi_b, thresholds[offered], x[offered])
 
 
-def candidate_weights_task(blk, cands):
-    """Weight of the block's rows nearest to each candidate."""
-    x, w = unpack(blk, cands.dtype)
-    labels, _ = nearest(x, cands)
-    return np.bincount(labels, weights=w.astype(np.float64),
-                       minlength=cands.shape[0])
+def select_candidates(previous, *offers):
+    """A round's selection (rows, index of the first) from the blocks'
+    offers, in block order: the rows whose threshold exceeds the total
+    potential (the sum of the blocks' shares, added in block order)."""
+    phi = 0.0
+    for phi_b, _, _ in offers:
+        phi += phi_b
+    start = previous[1] + previous[0].shape[0]
+    if not phi > 0:
+        return offers[0][2][:0], start
+    rows = [x[t > phi] for _, t, x in offers]
+    return np.ascontiguousarray(np.concatenate(rows)), start
+
+
+def parallel_weights_task(blk, prev, selection):
+    """Weight of the block's rows nearest to each candidate, once the last
+    selection is folded in (the final k-means|| pass)."""
+    x, w = unpack(blk, selection[0].dtype)
+    _, idx = fold_candidates(x, prev, selection)
+    n_candidates = selection[1] + selection[0].shape[0]
+    return np.bincount(idx, weights=w.astype(np.float64), minlength=n_candidates)
+
+
+def concat_selections(*selections):
+    return concat_rows(*[rows for rows, _ in selections])
 
 
 # --- Predict and transform (map_blocks over X) ------------------------------------
