@@ -6,10 +6,10 @@ convergence") or when the summed squared centre shift is within the absolute
 tolerance, and after the loop reassign the samples to the final centres so
 labels, centres and inertia agree.
 
-Progress goes to the ``kmeanslab._engine`` logger at INFO level, in
+Progress goes to the ``kmeanslab._engine`` logger at DEBUG level, in
 scikit-learn's words ("Initialization complete", "Iteration i, inertia x.",
 "Converged at iteration i: ..."; iterations counted from 0 as there):
-``KMeans(verbose=1)`` shows it. When INFO is not enabled the loop only
+``KMeans(verbose=1)`` prints it. When DEBUG is not enabled the loop only
 checks that once per run.
 """
 
@@ -42,7 +42,7 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     record_labels : bool
         Keep the labels for every iteration in the trace.
     start_message : str or None, default="Initialization complete"
-        Logged (INFO) before the first iteration; callers running k-means
+        Logged (DEBUG) before the first iteration; callers running k-means
         from centres of their own (breathing) say what those are.
 
     Returns
@@ -60,16 +60,16 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     pending = []  # records whose inertia/labels come from the next assignment
     records = []
     stopped = "max_iter"
-    verbose = logger.isEnabledFor(logging.INFO)
+    verbose = logger.isEnabledFor(logging.DEBUG)
     if verbose and start_message:
-        logger.info("%s", start_message)
+        logger.debug("%s", start_message)
 
     for it in range(max_iter):
         step = state.step(centers, shift)
         if verbose:
             # The inertia of this assignment to the centres it was made to,
             # in the working units (the data's, up to a power-of-two rescale).
-            logger.info("Iteration %d, inertia %s.", it, step.inertia)
+            logger.debug("Iteration %d, inertia %s.", it, step.inertia)
         if pending:
             records.append(_complete(pending.pop(), step.inertia, state.labels,
                                      record_labels))
@@ -84,17 +84,17 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         if it > 0 and step.n_changed == 0 and not relocated:
             stopped = "strict"
             if verbose:
-                logger.info("Converged at iteration %d: strict convergence.", it)
+                logger.debug("Converged at iteration %d: strict convergence.", it)
             break
         if shift_tot <= tol:
             stopped = "tol"
             if verbose:
-                logger.info("Converged at iteration %d: center shift %s within "
+                logger.debug("Converged at iteration %d: center shift %s within "
                             "tolerance %s.", it, shift_tot, tol)
             break
     else:
         if verbose:
-            logger.info("Stopped at max_iter=%d without converging.", max_iter)
+            logger.debug("Stopped at max_iter=%d without converging.", max_iter)
 
     if stopped == "strict":
         # Labels are unchanged and the centres are their means: only the

@@ -1,6 +1,6 @@
-"""The engine's progress log (``kmeanslab._engine`` at INFO): scikit-learn's
+"""The engine's progress log (``kmeanslab._engine`` at DEBUG): scikit-learn's
 verbose lines, the same iterations and inertias, and nothing logged when
-INFO is off."""
+DEBUG is off."""
 
 import logging
 import re
@@ -24,7 +24,7 @@ def _iterations(lines):
 def test_log_follows_scikit_learn(caplog, capsys, max_iter):
     X, _ = make_blobs(n_samples=500, centers=4, cluster_std=2.0, random_state=1)
     init = X[:4].copy()
-    with caplog.at_level(logging.INFO, logger="kmeanslab._engine"):
+    with caplog.at_level(logging.DEBUG, logger="kmeanslab._engine"):
         kmeans(X, 4, init=init, n_init=1, max_iter=max_iter, algorithm="lloyd")
     ours = [record.getMessage() for record in caplog.records]
     SKLearnKMeans(4, init=init, n_init=1, max_iter=max_iter, algorithm="lloyd",
@@ -41,8 +41,8 @@ def test_log_follows_scikit_learn(caplog, capsys, max_iter):
         assert ours[-1].split(":")[0] == converged[0].split(":")[0]
 
 
-def test_nothing_is_logged_without_info(caplog):
+def test_nothing_is_logged_without_debug(caplog):
     X, _ = make_blobs(n_samples=100, centers=2, random_state=0)
-    with caplog.at_level(logging.WARNING, logger="kmeanslab._engine"):
+    with caplog.at_level(logging.INFO, logger="kmeanslab._engine"):
         kmeans(X, 2, random_state=0)
     assert not [r for r in caplog.records if r.name == "kmeanslab._engine"]
