@@ -41,6 +41,9 @@ __all__ = ["KMeansResult", "WorkingSpace", "fit", "resolve_algorithm",
 # subnormals (2**-1022).
 SCALE_LIMIT = 60
 
+# The bounded variants (same result as Lloyd, fewer distances).
+_BOUNDED = ("hamerly", "yinyang")
+
 
 @dataclass(frozen=True)
 class KMeansResult:
@@ -222,7 +225,10 @@ def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
                            n_threads=n_threads, stacklevel=4))
     algorithm = resolve_algorithm(algorithm, n_samples, n_features, n_clusters)
     if algorithm not in backend.algorithms:
-        algorithm = "lloyd"
+        # Every bounded variant gives Lloyd's result: run the backend's
+        # bounded one when it has one, else Lloyd.
+        algorithm = ("hamerly" if algorithm in _BOUNDED
+                     and "hamerly" in backend.algorithms else "lloyd")
     random_state = check_random_state(random_state)
     refine = v.check_refine(refine)
     if refine is not None and refine not in backend.refinements:

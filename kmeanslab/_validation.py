@@ -56,6 +56,41 @@ def check_X(X, *, name="X", dtype=None):
     return X
 
 
+def check_sparse_X(X, *, name="X", dtype=None):
+    """Return a SciPy sparse X as a canonical CSR matrix or array of float32
+    or float64, refusing what k-means cannot use.
+
+    CSC, COO and the other formats are converted to CSR once (a copy);
+    duplicate entries are summed and indices sorted (on a copy, never in the
+    user's matrix). float32 and float64 are kept; other numeric types become
+    float64. Explicit zeros are kept: they change nothing.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got "
+                         f"{X.ndim}-D sparse input of shape {X.shape}")
+    if X.format != "csr":
+        X = X.tocsr()
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real-valued and numeric, got sparse "
+                        f"dtype {X.dtype}")
+    target = dtype if dtype is not None else (
+        X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
+    if X.dtype != target:
+        X = X.astype(target)
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {X.shape})")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features (shape {X.shape})")
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    if not np.isfinite(X.data).all():
+        what = "NaN" if np.isnan(X.data).any() else "infinity"
+        raise ValueError(f"{name} contains {what}; remove or impute non-finite "
+                         f"values first")
+    return X
+
+
 def check_int(value, name, minimum=1, *, accepted="an integer"):
     """Return ``value`` as an int, refusing non-integers (and bools) and values
     below ``minimum``; ``name`` is the parameter named in the message and

@@ -7,7 +7,7 @@ from __future__ import annotations
 from . import _validation as v
 from ._driver import KMeansResult, fit, resolve_algorithm
 from ._params import fill_doc
-from .backends import is_dask_collection
+from .backends import is_dask_collection, is_sparse
 
 __all__ = ["kmeans", "fit_dask", "KMeansResult", "resolve_algorithm"]
 
@@ -27,6 +27,9 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
         :func:`fit_dask` does, on the active ``distributed.Client`` if there
         is one): k-means++ runs as k-means|| and the labels come back as a
         dask array.
+        A SciPy sparse matrix or array is clustered sparse (CSR; CSC, COO
+        and other formats are converted to CSR once, a copy) and never
+        centred, as in scikit-learn; "yinyang" runs as "hamerly" on it.
     {n_clusters}
     {sample_weight}
     {init}
@@ -75,6 +78,12 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
         from .backends.dask import DaskBackend
 
         backend = DaskBackend(X, sample_weight)
+    elif is_sparse(X):
+        from .backends._sparse import SparseBackend
+
+        X = v.check_sparse_X(X)
+        backend = SparseBackend(X, v.check_sample_weight(
+            sample_weight, X.shape[0], X.dtype))
     else:
         from .backends._cpu import CPUBackend
 

@@ -10,8 +10,8 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._params import fill_doc
-from ._validation import check_sample_weight
-from .backends import get_backend, is_dask_collection
+from ._validation import check_sample_weight, check_sparse_X
+from .backends import get_backend, is_dask_collection, is_sparse
 from .core import kmeans
 
 logger = logging.getLogger("kmeanslab")
@@ -86,14 +86,18 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.n_threads = n_threads
         self.refine = refine
 
-    def _validate_X(self, X, reset):
+    def _validate_X(self, X, reset, accept_sparse=True):
         if is_dask_collection(X):
             from .backends.dask import validate_dask_X
 
             return validate_dask_X(self, X, reset)
+        if is_sparse(X) and not accept_sparse:
+            raise TypeError("partial_fit does not accept sparse X; use fit, "
+                            "or pass X.toarray() in batches")
         try:
+            # Sparse input becomes CSR (CSC, COO, ... converted once).
             return validate_data(self, X, dtype=[np.float64, np.float32],
-                                 reset=reset)
+                                 accept_sparse="csr", reset=reset)
         except ValueError as exc:
             if "could not convert" in str(exc) or "convert" in str(exc).lower():
                 raise TypeError(f"X must be numeric: {exc}") from None
@@ -104,7 +108,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Sparse X is clustered as CSR (other formats are converted once)
+            and never centred; the centres are dense.
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -140,7 +146,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         from .minibatch import MiniBatchState
 
         first = getattr(self, "_minibatch", None) is None
-        X = self._validate_X(X, reset=first)
+        X = self._validate_X(X, reset=first, accept_sparse=False)
         if first:
             self._minibatch = MiniBatchState(self.n_clusters, init=self.init,
                                              random_state=self.random_state)
@@ -162,7 +168,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         X = self._validate_X(X, reset=False)
         if is_dask_collection(X):
             return get_backend(X, sample_weight), self.cluster_centers_.astype(X.dtype)
-        X = np.ascontiguousarray(X)
+        X = check_sparse_X(X) if is_sparse(X) else np.ascontiguousarray(X)
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return get_backend(X, sw), self.cluster_centers_.astype(X.dtype)
 
@@ -200,7 +206,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -6,6 +6,9 @@
     :class:`DataSummary`); its docstring gives the conventions.
 ``_cpu``
     Data in memory as a NumPy array, run by the numba kernels.
+``_sparse``
+    A SciPy CSR matrix or array in memory, run by the sparse numba kernels
+    (never centred).
 ``dask``
     A row-chunked Dask array or DataFrame (the ``dask`` extra).
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 from ._protocol import Backend, DataSummary, RunState, StepStats, unsupported
 
 __all__ = ["Backend", "DataSummary", "RunState", "StepStats", "get_backend",
-           "is_dask_collection", "unsupported"]
+           "is_dask_collection", "is_sparse", "unsupported"]
 
 
 def is_dask_collection(X):
@@ -26,15 +29,27 @@ def is_dask_collection(X):
     return type(X).__module__.startswith("dask")
 
 
+def is_sparse(X):
+    """True when X is a SciPy sparse matrix or array; never imports scipy
+    itself."""
+    return type(X).__module__.startswith("scipy.sparse")
+
+
 def get_backend(X, sample_weight):
     """The backend that owns X: Dask for a Dask collection (the ``dask``
-    extra; ``sample_weight`` may then be None, a number or an array), else
-    the in-memory NumPy backend (X a validated float ndarray, sample_weight
-    a validated ndarray of X's dtype)."""
+    extra; ``sample_weight`` may then be None, a number or an array), the
+    sparse backend for a SciPy sparse X (validated by
+    :func:`kmeanslab._validation.check_sparse_X`), else the in-memory NumPy
+    backend (X a validated float ndarray); sample_weight is then a validated
+    ndarray of X's dtype."""
     if is_dask_collection(X):
         from .dask import DaskBackend
 
         return DaskBackend(X, sample_weight)
+    if is_sparse(X):
+        from ._sparse import SparseBackend
+
+        return SparseBackend(X, sample_weight)
     from ._cpu import CPUBackend
 
     return CPUBackend(X, sample_weight)

@@ -37,6 +37,15 @@ def _cpu():
     return CPUBackend(X, np.ones(len(X)))
 
 
+def _sparse():
+    import scipy.sparse as sp
+
+    from kmeanslab.backends._sparse import SparseBackend
+
+    X, _ = _data()
+    return SparseBackend(sp.csr_matrix(X), np.ones(len(X)))
+
+
 def _dask():
     da = pytest.importorskip("dask.array")
     from kmeanslab.backends.dask import DaskBackend
@@ -45,7 +54,8 @@ def _dask():
     return DaskBackend(da.from_array(X, chunks=(15, 2)), None, persist=False)
 
 
-BACKENDS = [pytest.param(_cpu, id="cpu"), pytest.param(_dask, id="dask")]
+BACKENDS = [pytest.param(_cpu, id="cpu"), pytest.param(_sparse, id="sparse"),
+            pytest.param(_dask, id="dask")]
 
 
 def _calls(backend, centers):

@@ -1,0 +1,285 @@
+"""In-memory SciPy CSR backend running the sparse numba kernels
+(:class:`SparseBackend`) and its run states (Lloyd and Hamerly).
+
+The data stays sparse; centres, sums and distances are dense. Sparse data is
+never centred (``can_center`` is False, as scikit-learn does not centre it):
+centring would make every row dense. It is only scaled by a power of two
+when its magnitude demands it (exact, and sparse).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import numpy as np
+
+from .._kernels import common, sparse
+from ._cpu import CPUBackend, _half_min_center_dist, _Run
+from ._protocol import DataSummary, StepStats, unsupported
+
+
+def _centers_and_norms(centers, dtype):
+    """C-contiguous centres in ``dtype``, their (n_features, n_clusters)
+    transpose and squared norms (in ``dtype``, accumulated in feature
+    order as scikit-learn's ``row_norms`` does for dense rows)."""
+    centers = np.ascontiguousarray(centers, dtype=dtype)
+    return (centers, np.ascontiguousarray(centers.T),
+            np.einsum("ij,ij->i", centers, centers))
+
+
+class SparseBackend:
+    """Data held as a SciPy CSR matrix or array (see
+    :class:`kmeanslab.backends.Backend`).
+
+    Parameters
+    ----------
+    X : scipy.sparse CSR matrix or array of shape (n_samples, n_features)
+        Validated (:func:`kmeanslab._validation.check_sparse_X`): float32 or
+        float64, sorted indices without duplicates, finite.
+    sample_weight : ndarray of shape (n_samples,)
+        Validated, C-contiguous, of X's dtype.
+
+    Notes
+    -----
+    Every assignment costs O(nnz * n_clusters); the per-cluster sums cost
+    O(nnz) per step and are accumulated one cluster per thread, rows in
+    increasing order, so results do not depend on the thread count.
+    "yinyang" is not offered: the fit runs "hamerly" for it.
+    """
+
+    name = "sparse"
+    algorithms = ("lloyd", "hamerly")
+    init_aliases = MappingProxyType({})
+    refinements = ("breathing",)
+    seeds_from_sample = False
+    can_center = False
+
+    # Questions whose answers need only the weights, the labels or the
+    # public protocol methods: answered as the dense in-memory backend does.
+    thread_context = CPUBackend.thread_context
+    weights_of = CPUBackend.weights_of
+    weighted_sample = CPUBackend.weighted_sample
+    kmeans_parallel_candidates = CPUBackend.kmeans_parallel_candidates
+    label_counts = CPUBackend.label_counts
+    count_distinct = CPUBackend.count_distinct
+    user_labels = CPUBackend.user_labels
+    cluster_errors = CPUBackend.cluster_errors
+    removal_utilities = CPUBackend.removal_utilities
+    n_samples = CPUBackend.n_samples
+    n_features = CPUBackend.n_features
+    dtype = CPUBackend.dtype
+    n_blocks = CPUBackend.n_blocks
+
+    def __init__(self, X, sample_weight):
+        self.X = X
+        self.sample_weight = sample_weight
+        self.starts = common.block_starts(X.shape[0])
+        self._x_sq_norms = None
+        self._x_sq_norms64 = None
+        positive = sample_weight > 0
+        self.n_positive = int(np.count_nonzero(positive))
+        # Rows that may receive an empty cluster's centre (None: all).
+        self.positive = None if self.n_positive == X.shape[0] else positive
+
+    @property
+    def _csr(self):
+        return self.X.indptr, self.X.indices, self.X.data
+
+    @property
+    def x_sq_norms(self):
+        """Squared row norms in the data's type."""
+        if self._x_sq_norms is None:
+            out = np.empty(self.n_samples, dtype=self.dtype)
+            sparse.row_sq_norms_sparse(self.X.indptr, self.X.data, out)
+            self._x_sq_norms = out
+        return self._x_sq_norms
+
+    @property
+    def x_sq_norms64(self):
+        """Squared row norms accumulated in float64."""
+        if self._x_sq_norms64 is None:
+            out = np.empty(self.n_samples, dtype=np.float64)
+            sparse.row_sq_norms_sparse(self.X.indptr,
+                                       self.X.data.astype(np.float64), out)
+            self._x_sq_norms64 = out
+        return self._x_sq_norms64
+
+    # --- Preparing the working space ------------------------------------------
+
+    def summary(self):
+        """Mean and mean variance of the features (zeros included) and the
+        largest |x|, in float64: one sequential pass over the non-zeros
+        (``np.bincount`` adds them in storage order), so the result does not
+        depend on the thread count."""
+        X = self.X
+        n, d = X.shape
+        values = X.data.astype(np.float64)
+        column_sums = np.bincount(X.indices, weights=values, minlength=d)
+        mean = column_sums / n
+        nnz_per_column = np.bincount(X.indices, minlength=d)
+        squares = np.bincount(X.indices, weights=(values - mean[X.indices]) ** 2,
+                              minlength=d)
+        # The zeros of each column contribute (0 - mean)^2 each.
+        squares += (n - nnz_per_column) * mean ** 2
+        amax = float(np.max(np.abs(values))) if values.size else 0.0
+        return DataSummary(mean=mean, variance_mean=float(np.mean(squares / n)),
+                           amax=amax)
+
+    def transformed(self, shift, scale):
+        """A backend over ``X * scale`` (same sparsity pattern); self when
+        ``scale`` is 1. A shift is refused: centring would make X dense."""
+        if shift is not None:
+            raise unsupported(self.name, "centring the data",
+                              "sparse data is clustered uncentred")
+        if scale == 1.0:
+            return self
+        X = self.X.copy()
+        X.data *= self.dtype.type(scale)
+        return SparseBackend(X, self.sample_weight)
+
+    # --- Sample access and seeding --------------------------------------------
+
+    def take_rows(self, idx):
+        """Dense rows of shape (len(idx), n_features)."""
+        rows = np.asarray(idx, dtype=np.int64).reshape(-1)
+        out = np.empty((rows.shape[0], self.n_features), dtype=self.dtype)
+        sparse.take_rows_sparse(*self._csr, rows, out)
+        return out
+
+    def candidate_sq_dists(self, candidates, closest_sq_dist, store=True):
+        """For each candidate: min(closest_sq_dist, squared distance to it)
+        for every sample (t, n) — or None when not ``store`` — and its
+        weighted sum (t,). Distances are measured in float64."""
+        cand64 = np.asarray(candidates, dtype=np.float64)
+        shape = (cand64.shape[0], self.n_samples) if store else (0, 0)
+        out = np.empty(shape, dtype=self.dtype)
+        pot = np.empty((self.n_blocks, cand64.shape[0]), dtype=np.float64)
+        closest = np.ascontiguousarray(closest_sq_dist, dtype=self.dtype)
+        sparse.candidate_sq_dists_sparse(
+            *self._csr, self.sample_weight, self.x_sq_norms64,
+            np.ascontiguousarray(cand64.T), np.einsum("ij,ij->i", cand64, cand64),
+            closest, self.starts, out, pot)
+        return (out if store else None), pot.sum(axis=0)
+
+    # --- Distances --------------------------------------------------------------
+
+    def assign(self, centers):
+        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        labels = np.full(self.n_samples, -1, dtype=np.int32)
+        sq_dists = np.empty(self.n_samples, dtype=self.dtype)
+        n_changed = np.empty(self.n_blocks, dtype=np.int64)
+        sparse.assign_sparse(*self._csr, self.x_sq_norms, centers_t, c_sq_norms,
+                             self.starts, labels, sq_dists, n_changed)
+        return labels, sq_dists
+
+    def assign_two(self, centers):
+        """Nearest centre, its squared distance and the squared distance to
+        the second-nearest centre, for every sample."""
+        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        n = self.n_samples
+        labels = np.empty(n, dtype=np.int32)
+        sq_dists = np.empty(n, dtype=self.dtype)
+        second = np.empty(n, dtype=self.dtype)
+        sparse.assign_two_sparse(*self._csr, self.x_sq_norms, centers_t,
+                                 c_sq_norms, self.starts, labels, sq_dists, second)
+        return labels, sq_dists, second
+
+    def sq_dists_to_centers(self, centers):
+        """Dense (n_samples, n_clusters) squared distances, measured in
+        float64 and returned in the data's type."""
+        c64 = np.asarray(centers, dtype=np.float64)
+        out = np.empty((self.n_samples, c64.shape[0]), dtype=self.dtype)
+        sparse.sq_dists_to_centers_sparse(
+            *self._csr, self.x_sq_norms64, np.ascontiguousarray(c64.T),
+            np.einsum("ij,ij->i", c64, c64), out)
+        return out
+
+    def sq_dist_to_assigned(self, centers, labels):
+        """Squared distance of every sample to its assigned centre."""
+        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        out = np.empty(self.n_samples, dtype=self.dtype)
+        sparse.sq_dist_to_assigned_sparse(*self._csr, centers, c_sq_norms,
+                                          np.asarray(labels), out)
+        return out
+
+    def inertia(self, centers, labels):
+        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        out = np.empty(self.n_blocks, dtype=np.float64)
+        sparse.inertia_sparse(*self._csr, self.sample_weight, centers, c_sq_norms,
+                              np.asarray(labels), self.starts, out)
+        return float(out.sum())
+
+    # --- Runs -------------------------------------------------------------------
+
+    def start_run(self, algorithm, n_clusters):
+        if algorithm not in _RUNS:
+            raise unsupported(self.name, f"algorithm={algorithm!r}",
+                              f"use one of {self.algorithms}")
+        return _RUNS[algorithm](self, n_clusters)
+
+
+class _SparseRun(_Run):
+    """A run's labels plus the per-cluster statistics pass every step ends
+    with (O(nnz), exact: the sums are recounted from all rows each step)."""
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        n, d = backend.n_samples, backend.n_features
+        self.n_changed = np.empty(backend.n_blocks, dtype=np.int64)
+        self.order = np.empty(n, dtype=np.int64)
+        self.cluster_starts = np.empty(n_clusters + 1, dtype=np.int64)
+        self.sums = np.empty((n_clusters, d), dtype=np.float64)
+        self.weights = np.empty(n_clusters, dtype=np.float64)
+        self.counts = np.empty(n_clusters, dtype=np.int64)
+        self.cluster_inertia = np.empty(n_clusters, dtype=np.float64)
+
+    def _assign(self, centers, centers_t, c_sq_norms, center_shift):
+        """Update ``labels`` and ``n_changed`` for these centres."""
+        raise NotImplementedError
+
+    def step(self, centers, center_shift=None):
+        b = self.backend
+        centers, centers_t, c_sq_norms = _centers_and_norms(centers, b.dtype)
+        self._assign(centers, centers_t, c_sq_norms, center_shift)
+        sparse.group_by_label(self.labels, self.order, self.cluster_starts)
+        sparse.cluster_stats_sparse(
+            *b._csr, b.sample_weight, centers, c_sq_norms, self.order,
+            self.cluster_starts, self.sums, self.weights, self.counts,
+            self.cluster_inertia)
+        return StepStats(self.sums.copy(), self.weights.copy(), self.counts.copy(),
+                         int(self.n_changed.sum()),
+                         float(self.cluster_inertia.sum()))
+
+
+class _SparseLloydRun(_SparseRun):
+    """Distances to every centre for every row, every step."""
+
+    def _assign(self, centers, centers_t, c_sq_norms, center_shift):
+        b = self.backend
+        sq_dists = np.empty(b.n_samples, dtype=b.dtype)
+        sparse.assign_sparse(*b._csr, b.x_sq_norms, centers_t, c_sq_norms,
+                             b.starts, self.labels, sq_dists, self.n_changed)
+
+
+class _SparseHamerlyRun(_SparseRun):
+    """Hamerly's bounds: one upper and one lower bound per row."""
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        self.upper_stored = np.zeros(backend.n_samples, dtype=backend.dtype)
+        self.lower_stored = np.zeros(backend.n_samples, dtype=backend.dtype)
+        self.drift = np.zeros(n_clusters, dtype=np.float64)
+        self.max_drift = 0.0
+
+    def _assign(self, centers, centers_t, c_sq_norms, center_shift):
+        b = self.backend
+        if center_shift is not None:
+            self.drift += center_shift
+            self.max_drift += float(np.max(center_shift))
+        sparse.hamerly_step_sparse(
+            *b._csr, b.x_sq_norms, centers, centers_t, c_sq_norms,
+            _half_min_center_dist(centers), self.drift, self.max_drift, b.starts,
+            self.labels, self.upper_stored, self.lower_stored, self.n_changed)
+
+
+_RUNS = {"lloyd": _SparseLloydRun, "hamerly": _SparseHamerlyRun}
