@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, chunk_sq_dists, row_sq_norms
+from .common import CHUNK_ROWS, row_sq_norms, sq_dists_blas
 
 
 @njit(inline="always")
@@ -62,25 +62,53 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
     cand_t64 = np.ascontiguousarray(candidates64.T)
     c_sq_norms64 = row_sq_norms(candidates64)
     for b in prange(n_blocks):
-        pot = np.zeros(n_candidates, dtype=np.float64)
-        dists = np.empty((CHUNK_ROWS, n_candidates), dtype=candidates.dtype)
+        # Weighted sums kept per row slot of a chunk (no serial chain of
+        # additions), added up in slot order at the end of the block.
+        pot_slots = np.zeros((n_candidates, CHUNK_ROWS), dtype=np.float64)
+        dists = np.empty((CHUNK_ROWS if use_blas else 0, n_candidates),
+                         dtype=candidates.dtype)
+        tile = np.empty((0 if use_blas else n_features, CHUNK_ROWS), dtype=X.dtype)
+        dist = np.empty(CHUNK_ROWS, dtype=X.dtype)
         scratch = CHUNK_ROWS if upcast else 0
         rows64 = np.empty((scratch, n_features), dtype=np.float64)
         dots64 = np.empty((scratch, n_candidates), dtype=np.float64)
         for s0 in range(starts[b], starts[b + 1], CHUNK_ROWS):
             s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
+            m = s1 - s0
             if upcast:
                 _chunk_sq_dists_upcast(X, s0, s1, x_sq_norms, cand_t64,
                                        c_sq_norms64, rows64, dots64, dists)
+            elif use_blas:
+                sq_dists_blas(X, s0, s1, x_sq_norms, cand_t, c_sq_norms, dists)
             else:
-                chunk_sq_dists(X, s0, s1, x_sq_norms, cand_t, c_sq_norms,
-                               use_blas, dists)
-            for r in range(s1 - s0):
-                i = s0 + r
-                w = sample_weight[i]
-                for c in range(n_candidates):
-                    s = min(dists[r, c], closest_sq_dist[i])
+                # Few features: the chunk feature-major, each candidate's
+                # distances vectorised across rows (sq_dists_all's
+                # arithmetic).
+                for r in range(m):
+                    for f in range(n_features):
+                        tile[f, r] = X[s0 + r, f]
+            for c in range(n_candidates):
+                if use_blas:
+                    for r in range(m):
+                        dist[r] = dists[r, c]
+                else:
+                    v = candidates[c, 0]
+                    for r in range(m):
+                        t = tile[0, r] - v
+                        dist[r] = t * t
+                    for f in range(1, n_features):
+                        v = candidates[c, f]
+                        for r in range(m):
+                            t = tile[f, r] - v
+                            dist[r] += t * t
+                for r in range(m):
+                    i = s0 + r
+                    sq = min(dist[r], closest_sq_dist[i])
                     if store:
-                        out_sq_dist[c, i] = s
-                    pot[c] += w * s
-        out_pot[b] = pot
+                        out_sq_dist[c, i] = sq
+                    pot_slots[c, r] += sample_weight[i] * sq
+        for c in range(n_candidates):
+            total = 0.0
+            for r in range(CHUNK_ROWS):
+                total += pot_slots[c, r]
+            out_pot[b, c] = total
