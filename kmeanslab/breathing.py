@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._engine import logger as _progress
 from ._engine import run_single
 
 DEFAULT_M = 5
@@ -67,7 +68,8 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
     with its phase (0 for the first run, then one per move, in the order of
     the moves after "start") and timed from the start of the restart; its
     ``n_iter`` and ``stopped`` are those of the k-centre run whose centres
-    are returned.
+    are returned. Progress goes to the engine's logger (DEBUG): each run
+    says which breathing step it is, and each cycle whether it was kept.
     """
     t0 = time.perf_counter()
     k = centers_init.shape[0]
@@ -85,14 +87,21 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
         cycle += 1
         grown = _breathe_in(backend, centers, labels, m, random_state)
         start = time.perf_counter() - t0
-        _, grown, grown_inertia, tr_in = run_single(backend, grown, **lloyd)
+        _, grown, grown_inertia, tr_in = run_single(
+            backend, grown, **lloyd,
+            start_message=f"Breathing cycle {cycle}: breathe in, {len(grown)} "
+                          f"centres (m={m})")
         moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
                                 tr_in.n_iter, None, time.perf_counter() - t0))
         iterations += _in_phase(tr_in, len(moves) - 1, start)
         shrunk = _breathe_out(backend, grown, m)
         start = time.perf_counter() - t0
-        labels2, shrunk, inertia2, tr_out = run_single(backend, shrunk, **lloyd)
+        labels2, shrunk, inertia2, tr_out = run_single(
+            backend, shrunk, **lloyd,
+            start_message=f"Breathing cycle {cycle}: breathe out, {k} centres")
         accepted = inertia2 < inertia * (1.0 - theta)
+        _progress.debug("Breathing cycle %d: inertia %s, %s.", cycle, inertia2,
+                        "kept" if accepted else f"not kept (the best is {inertia})")
         moves.append(MoveRecord(cycle, "breathe out", m, k, inertia2,
                                 tr_out.n_iter, bool(accepted),
                                 time.perf_counter() - t0))

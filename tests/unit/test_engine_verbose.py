@@ -46,3 +46,25 @@ def test_nothing_is_logged_without_debug(caplog):
     with caplog.at_level(logging.INFO, logger="kmeanslab._engine"):
         kmeans(X, 2, random_state=0)
     assert not [r for r in caplog.records if r.name == "kmeanslab._engine"]
+
+
+def test_breathing_runs_say_which_step_they_are(caplog):
+    X, _ = make_blobs(n_samples=600, centers=6, random_state=0)
+    with caplog.at_level(logging.DEBUG, logger="kmeanslab._engine"):
+        result = kmeans(X, 3, random_state=0, refine="breathing")
+    starts = [r.getMessage() for r in caplog.records
+              if not r.getMessage().startswith(("Iteration", "Converged", "Stopped"))]
+    moves = result.trace.moves[0]
+    assert starts[0] == "Initialization complete"
+    expected = []
+    for move in moves[1:]:
+        if move.kind == "breathe in":
+            expected.append(f"Breathing cycle {move.cycle}: breathe in, "
+                            f"{move.n_clusters} centres (m={move.m})")
+        else:
+            expected.append(f"Breathing cycle {move.cycle}: breathe out, 3 centres")
+            expected.append(f"Breathing cycle {move.cycle}: inertia {move.inertia}, "
+                            + ("kept." if move.accepted else "not kept"))
+    for got, want in zip(starts[1:], expected):
+        assert got.startswith(want), (got, want)
+    assert len(starts) == 1 + len(expected)
