@@ -204,7 +204,8 @@ def short_list(items, limit=_MAX_LISTED):
     if len(items) <= limit:
         return ", ".join(items)
     half = limit // 2
-    return f"{', '.join(items[:half])}, ..., {', '.join(items[-half:])} ({len(items)} in all)"
+    return (f"{', '.join(items[:half])}, ..., {', '.join(items[-half:])} "
+            f"({len(items)} in all)")
 
 
 def echo_removed(removed, quiet):

@@ -350,8 +350,8 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
         Calinski-Harabasz and Davies-Bouldin are defined there only, and
         every criterion is compared over the same ks): ks outside are dropped
         with a :class:`SkippedKWarning` that says why for the criteria
-        asked (a ValueError when none remain). A k above the number of distinct rows of X gets a table row
-        marked ``skipped``.
+        asked (a ValueError when none remain). A k above the number of
+        distinct rows of X gets a table row marked ``skipped``.
     criteria : sequence of str, default=all six
         Any of "elbow" (the Kneedle elbow of the inertia curve; "inertia"
         names the same criterion), "silhouette", "calinski_harabasz",

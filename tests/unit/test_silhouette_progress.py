@@ -7,7 +7,8 @@ import pytest
 from kmeanslab.metrics import silhouette_samples
 
 
-@pytest.mark.parametrize("n_samples", [5, 3000, 40_000], ids=["one-block", "small", "many-rounds"])
+@pytest.mark.parametrize("n_samples", [5, 3000, 40_000],
+                         ids=["one-block", "small", "many-rounds"])
 def test_progress_reports_every_part_and_changes_nothing(n_samples):
     rng = np.random.default_rng(n_samples)
     X = rng.normal(size=(n_samples, 3))
