@@ -104,6 +104,49 @@ def chunk_sq_dists(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, use_blas, out):
 
 
 @njit(inline="always")
+def move_row_statistics(X, i, w, old, new, ref, b, sums, weights, sq_norms,
+                        counts):
+    """Move row i (weight w) from cluster old (-1: none) to cluster new in
+    block b's per-cluster statistics, measured from the reference points
+    ref: sums of w * (x - ref[c]), weights, sums of w * ||x - ref[c]||^2 and
+    counts of rows of positive weight (INOUT, each (n_blocks, k, ...))."""
+    nrm = 0.0
+    for f in range(X.shape[1]):
+        t = X[i, f] - ref[new, f]
+        nrm += t * t
+        sums[b, new, f] += w * t
+    weights[b, new] += w
+    counts[b, new] += w > 0
+    sq_norms[b, new] += w * nrm
+    if old >= 0:
+        nrm = 0.0
+        for f in range(X.shape[1]):
+            t = X[i, f] - ref[old, f]
+            nrm += t * t
+            sums[b, old, f] -= w * t
+        weights[b, old] -= w
+        counts[b, old] -= w > 0
+        sq_norms[b, old] -= w * nrm
+
+
+@njit(inline="always")
+def tile_sq_dists(tile, m, centers, j, dist):
+    """OUT dist[r] = squared distance between centre j and the row held in
+    column r of the feature-major tile, for r < m: sq_dists_all's arithmetic
+    (features added in order, in the data's precision), vectorised across
+    the rows."""
+    c = centers[j, 0]
+    for r in range(m):
+        t = tile[0, r] - c
+        dist[r] = t * t
+    for f in range(1, tile.shape[0]):
+        c = centers[j, f]
+        for r in range(m):
+            t = tile[f, r] - c
+            dist[r] += t * t
+
+
+@njit(inline="always")
 def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
                       second):
     """Nearest centre, its squared distance and the second-nearest squared
@@ -125,15 +168,7 @@ def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
         first[r] = np.inf
         second[r] = np.inf
     for j in range(centers.shape[0]):
-        c = centers[j, 0]
-        for r in range(n_rows):
-            t = tile[0, r] - c
-            dist[r] = t * t
-        for f in range(1, n_features):
-            c = centers[j, f]
-            for r in range(n_rows):
-                t = tile[f, r] - c
-                dist[r] += t * t
+        tile_sq_dists(tile, n_rows, centers, j, dist)
         for r in range(n_rows):
             v = dist[r]
             hi = v if v > first[r] else first[r]

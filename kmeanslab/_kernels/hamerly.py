@@ -10,8 +10,8 @@ reduced in block order by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .common import (CHUNK_ROWS, row_sq_norms, sq_dist_row, sq_dists_blas,
-                     two_nearest_tiled, two_smallest)
+from .common import (CHUNK_ROWS, move_row_statistics, row_sq_norms,
+                     sq_dist_row, sq_dists_blas, two_nearest_tiled, two_smallest)
 
 
 @njit(parallel=True, cache=True)
@@ -115,24 +115,9 @@ def hamerly_step_dense(X, sample_weight, x_sq_norms, centers, half_min_dist,
                 if best == a:
                     continue
                 changed += 1
-                w = sample_weight[i]
-                nrm = 0.0
-                for f in range(n_features):
-                    t = X[i, f] - ref[best, f]
-                    nrm += t * t
-                    delta_sums[b, best, f] += w * t
-                delta_weights[b, best] += w
-                delta_counts[b, best] += w > 0
-                delta_sq_norms[b, best] += w * nrm
-                if a >= 0:
-                    nrm = 0.0
-                    for f in range(n_features):
-                        t = X[i, f] - ref[a, f]
-                        nrm += t * t
-                        delta_sums[b, a, f] -= w * t
-                    delta_weights[b, a] -= w
-                    delta_counts[b, a] -= w > 0
-                    delta_sq_norms[b, a] -= w * nrm
+                move_row_statistics(X, i, sample_weight[i], a, best, ref, b,
+                                    delta_sums, delta_weights, delta_sq_norms,
+                                    delta_counts)
                 labels[i] = best
         n_changed[b] = changed
 

@@ -4,7 +4,8 @@ per-cluster weighted sums in the same pass."""
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, argmin_first, row_sq_norms, sq_dists_blas
+from .common import (CHUNK_ROWS, argmin_first, row_sq_norms, sq_dists_blas,
+                     tile_sq_dists)
 
 @njit(inline="always")
 def _add_row(X, i, w, c, b, sums, weights, counts):
@@ -14,6 +15,20 @@ def _add_row(X, i, w, c, b, sums, weights, counts):
     counts[b, c] += w > 0
     for f in range(X.shape[1]):
         sums[b, c, f] += w * X[i, f]
+
+
+@njit(inline="always")
+def _take_row(X, sample_weight, i, best, best_sq, b, labels, sums, weights,
+              counts, changed, acc):
+    """Give row i the label best (at squared distance best_sq): count a
+    change, add it to block b's statistics; returns the updated (changed,
+    acc), acc being the weighted sum of squared distances."""
+    if labels[i] != best:
+        changed += 1
+        labels[i] = best
+    w = sample_weight[i]
+    _add_row(X, i, w, best, b, sums, weights, counts)
+    return changed, acc + w * best_sq
 
 
 @njit(parallel=True, cache=True)
@@ -37,15 +52,10 @@ def lloyd_step_blas(X, sample_weight, x_sq_norms, centers, starts, labels, sums,
             s1 = min(s0 + CHUNK_ROWS, starts[b + 1])
             sq_dists_blas(X, s0, s1, x_sq_norms, centers_t, c_sq_norms, dists)
             for r in range(s1 - s0):
-                i = s0 + r
                 best = argmin_first(dists[r])
-                best_sq = dists[r, best]
-                if labels[i] != best:
-                    changed += 1
-                    labels[i] = best
-                w = sample_weight[i]
-                acc += w * best_sq
-                _add_row(X, i, w, best, b, sums, weights, counts)
+                changed, acc = _take_row(X, sample_weight, s0 + r, best,
+                                         dists[r, best], b, labels, sums,
+                                         weights, counts, changed, acc)
         n_changed[b] = changed
         inertia[b] = acc
 
@@ -99,27 +109,14 @@ def lloyd_step_dense(X, sample_weight, centers, starts, labels, sums, weights,
                 best_sq[r] = np.inf
                 best[r] = 0
             for j in range(n_clusters):
-                c = centers[j, 0]
-                for r in range(m):
-                    t = tile[0, r] - c
-                    dist[r] = t * t
-                for f in range(1, n_features):
-                    c = centers[j, f]
-                    for r in range(m):
-                        t = tile[f, r] - c
-                        dist[r] += t * t
+                tile_sq_dists(tile, m, centers, j, dist)
                 for r in range(m):
                     nearer = dist[r] < best_sq[r]
                     best_sq[r] = dist[r] if nearer else best_sq[r]
                     best[r] = j if nearer else best[r]
             for r in range(m):
-                i = s0 + r
-                c = best[r]
-                if labels[i] != c:
-                    changed += 1
-                    labels[i] = c
-                w = sample_weight[i]
-                acc += w * best_sq[r]
-                _add_row(X, i, w, c, b, sums, weights, counts)
+                changed, acc = _take_row(X, sample_weight, s0 + r, best[r],
+                                         best_sq[r], b, labels, sums, weights,
+                                         counts, changed, acc)
         n_changed[b] = changed
         inertia[b] = acc

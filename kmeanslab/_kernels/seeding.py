@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import CHUNK_ROWS, row_sq_norms, sq_dists_blas
+from .common import CHUNK_ROWS, row_sq_norms, sq_dists_blas, tile_sq_dists
 
 
 @njit(inline="always")
@@ -92,15 +92,7 @@ def candidate_sq_dists(X, sample_weight, x_sq_norms, candidates,
                     for r in range(m):
                         dist[r] = dists[r, c]
                 else:
-                    v = candidates[c, 0]
-                    for r in range(m):
-                        t = tile[0, r] - v
-                        dist[r] = t * t
-                    for f in range(1, n_features):
-                        v = candidates[c, f]
-                        for r in range(m):
-                            t = tile[f, r] - v
-                            dist[r] += t * t
+                    tile_sq_dists(tile, m, candidates, c, dist)
                 for r in range(m):
                     i = s0 + r
                     sq = min(dist[r], closest_sq_dist[i])

@@ -21,7 +21,7 @@ squared distances with ties to the lowest index: the labels are Lloyd's.
 import numpy as np
 from numba import njit, prange
 
-from .common import sq_dist_row
+from .common import move_row_statistics, sq_dist_row
 
 
 @njit(parallel=True, cache=True)
@@ -143,24 +143,9 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
             if best == a:
                 continue
             changed += 1
-            w = sample_weight[i]
-            nrm = 0.0
-            for f in range(n_features):
-                t = X[i, f] - ref[best, f]
-                nrm += t * t
-                delta_sums[b, best, f] += w * t
-            delta_weights[b, best] += w
-            delta_counts[b, best] += w > 0
-            delta_sq_norms[b, best] += w * nrm
-            if a >= 0:
-                nrm = 0.0
-                for f in range(n_features):
-                    t = X[i, f] - ref[a, f]
-                    nrm += t * t
-                    delta_sums[b, a, f] -= w * t
-                delta_weights[b, a] -= w
-                delta_counts[b, a] -= w > 0
-                delta_sq_norms[b, a] -= w * nrm
+            move_row_statistics(X, i, sample_weight[i], a, best, ref, b,
+                                delta_sums, delta_weights, delta_sq_norms,
+                                delta_counts)
             labels[i] = best
         n_changed[b] = changed
 
