@@ -20,6 +20,8 @@ import functools
 
 import numpy as np
 
+from .. import _options
+
 __all__ = [
     "CENTER_COLOR",
     "FIGSIZES",
@@ -107,7 +109,8 @@ MESSAGES = {
     },
 }
 
-LANGUAGES = tuple(MESSAGES)
+# Every language of the option list has its messages (tests/unit/test_options.py).
+LANGUAGES = _options.LANGUAGES
 
 # Text shared by every docstring that takes ``lang`` (substituted by shared_doc).
 _LANG_DOC = """lang : {"en", "ja"}, default="en"

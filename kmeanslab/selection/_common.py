@@ -11,14 +11,12 @@ import warnings
 import numpy as np
 
 from .. import _validation
-
 # Criterion names as results report them (KSelection.criteria, picks, the
-# table's columns).
-CRITERIA = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin",
-            "gap", "stability")
-# Other accepted spellings: "elbow" names the inertia criterion by its pick.
-CRITERION_ALIASES = {"elbow": "inertia"}
-SILHOUETTE_METHODS = ("exact", "sampled", "simplified")
+# table's columns), their other spellings ("elbow" names the inertia
+# criterion by its pick) and the silhouette methods: one list for the
+# library and the command line.
+from .._options import CRITERIA, CRITERION_ALIASES, SILHOUETTE_METHODS
+
 REFERENCES = ("uniform", "pca")
 
 # Keys of the derived random streams (numpy.random.default_rng([seed, key, ...])),

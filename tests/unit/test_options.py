@@ -28,6 +28,14 @@ def test_library_lists_agree():
     assert plotting.LANGUAGES == _options.LANGUAGES
 
 
+def test_every_language_has_every_message():
+    from kmeanslab.plotting._style import MESSAGES
+
+    assert set(MESSAGES) == set(_options.LANGUAGES)
+    keys = [set(messages) for messages in MESSAGES.values()]
+    assert all(k == keys[0] for k in keys)
+
+
 def test_cli_offers_the_lists():
     from kmeanslab.cli.choose_k import choose_k
     from kmeanslab.cli.fit import fit
