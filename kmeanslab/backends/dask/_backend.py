@@ -11,18 +11,19 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
+from ..._kernels import hamerly
 from .._protocol import DataSummary, StepStats, unsupported
 from . import _seeding
-from ._client import active_client
+from ._client import active_client, scheduler_client
 from ._graph import (BlockLabels, call, gather, items, literal, submit_and_fetch,
                      tree)
 from ._input import as_dask_array, as_dask_weights
-from ._tasks import (assign_task, assign_two_task, cluster_errors_task,
-                     combine_summaries, farthest_task, inertia_task,
-                     label_counts_task, lloyd_task, merge_farthest, pack,
-                     pair_counts_task, predict_block, removal_utilities_task,
-                     sq_dists_block, sq_to_assigned_task, summary_task,
-                     transform_block)
+from ._tasks import (add_in_block_order, assign_task, assign_two_task, bundle,
+                     cluster_errors_task, combine_summaries, farthest_task,
+                     group_step_task, hamerly_task, inertia_task,
+                     label_counts_task, lloyd_task, merge_farthest, pack, pair_counts_task, predict_block,
+                     removal_utilities_task, sq_dists_block,
+                     sq_to_assigned_task, summary_task, transform_block)
 
 __all__ = ["DaskBackend", "predict_dask", "transform_dask"]
 
@@ -47,7 +48,7 @@ class DaskBackend:
     """
 
     name = "dask"
-    algorithms = ("lloyd",)
+    algorithms = ("lloyd", "hamerly")
     init_aliases = MappingProxyType({"k-means++": "k-means||"})
     refinements = ("breathing",)
     seeds_from_sample = True
@@ -68,6 +69,8 @@ class DaskBackend:
         self._to_persist = self.persist
         self.offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
         self._stats = None
+        self._groups = None
+        self._group_inputs = None
 
     @property
     def blocks(self):
@@ -77,6 +80,52 @@ class DaskBackend:
             self._blocks = list(dask.persist(*self._blocks))
             self._to_persist = False
         return self._blocks
+
+    @property
+    def groups(self):
+        """Block indices in groups, one group per worker thread holding
+        them (in block order), that a step runs as one task each; every
+        block alone without persisted blocks on a ``distributed.Client``."""
+        if self._groups is None:
+            self._groups = self._group_blocks()
+        return self._groups
+
+    @property
+    def group_inputs(self):
+        """Per group, what its task reads for the blocks: one persisted
+        bundle of them on a ``distributed.Client`` (so that a step's graph,
+        and the client's work per step, grows with the number of groups
+        only), else the list of the blocks."""
+        if self._group_inputs is None:
+            blocks, groups = self.blocks, self.groups
+            inputs = [[blocks[b] for b in group] for group in groups]
+            if len(groups) < len(blocks):
+                inputs = list(dask.persist(*[call(bundle, *blks) for blks in inputs]))
+            self._group_inputs = inputs
+        return self._group_inputs
+
+    def _group_blocks(self):
+        blocks = self.blocks
+        client = scheduler_client()
+        if client is None or not self.persist:
+            return [[b] for b in range(len(blocks))]
+        from distributed import futures_of, wait
+
+        futures = [futures_of(blk)[0] for blk in blocks]
+        wait(futures)
+        holders = client.who_has(futures)
+        threads = client.nthreads()
+        groups, by_worker = [], {}
+        for b, future in enumerate(futures):
+            where = holders.get(future.key)
+            if where:
+                by_worker.setdefault(where[0], []).append(b)
+            else:
+                groups.append([b])
+        for worker, held in by_worker.items():
+            n = min(len(held), max(1, threads.get(worker, 1)))
+            groups += [part.tolist() for part in np.array_split(held, n)]
+        return sorted(groups)
 
     @property
     def n_samples(self):
@@ -199,8 +248,8 @@ class DaskBackend:
         c = self._centers(centers)
         labels = self._block_labels(labels)
         return np.concatenate(dask.compute(*[
-            call(sq_to_assigned_task, blk, it, labels.part, c)
-            for blk, it in zip(self.blocks, labels.items)]))
+            call(sq_to_assigned_task, blk, it, part, c)
+            for blk, it, part in zip(self.blocks, labels.items, labels.parts)]))
 
     def cluster_errors(self, centers, labels):
         """Per cluster: weighted squared distances and weight, reduced on
@@ -208,8 +257,8 @@ class DaskBackend:
         c = self._centers(centers)
         labels = self._block_labels(labels)
         return submit_and_fetch((), tree([
-            call(cluster_errors_task, blk, it, labels.part, c)
-            for blk, it in zip(self.blocks, labels.items)]))[1]
+            call(cluster_errors_task, blk, it, part, c)
+            for blk, it, part in zip(self.blocks, labels.items, labels.parts)]))[1]
 
     def removal_utilities(self, centers):
         """Per centre: the error its removal would add, reduced on the
@@ -242,8 +291,8 @@ class DaskBackend:
         if labels.stats is None or not np.array_equal(labels.stats[0], centers):
             c = self._centers(centers)
             labels.stats = (centers, tree([
-                call(inertia_task, blk, it, labels.part, c)
-                for blk, it in zip(self.blocks, labels.items)]))
+                call(inertia_task, blk, it, part, c)
+                for blk, it, part in zip(self.blocks, labels.items, labels.parts)]))
         if isinstance(labels.stats[1], Delayed):
             labels.stats = (centers, labels.stats[1].compute())
         inertia, counts = labels.stats[1]
@@ -252,8 +301,9 @@ class DaskBackend:
     def start_run(self, algorithm, n_clusters):
         if algorithm not in self.algorithms:
             raise unsupported(self.name, f"algorithm={algorithm!r}",
-                              "it runs 'lloyd', which gives the same result")
-        return _LloydRun(self, n_clusters)
+                              "it runs 'hamerly', which gives the same result")
+        return (_HamerlyRun if algorithm == "hamerly" else _LloydRun)(
+            self, n_clusters)
 
     def label_counts(self, labels, n_clusters):
         """Samples per cluster: known without a pass when the labels' inertia
@@ -263,14 +313,15 @@ class DaskBackend:
             if isinstance(labels.stats[1], Delayed):
                 labels.stats = (labels.stats[0], labels.stats[1].compute())
             return labels.stats[1][1]
-        return tree([call(label_counts_task, it, labels.part, n_clusters)
-                     for it in labels.items]).compute()
+        return tree([call(label_counts_task, it, part, n_clusters)
+                     for it, part in zip(labels.items, labels.parts)]).compute()
 
     def count_distinct(self, labels1, labels2, n_clusters):
         k = n_clusters
         a, b = self._block_labels(labels1), self._block_labels(labels2)
-        table = tree([call(pair_counts_task, x, a.part, y, b.part, k)
-                      for x, y in zip(a.items, b.items)])
+        table = tree([call(pair_counts_task, x, x_part, y, y_part, k)
+                      for x, x_part, y, y_part
+                      in zip(a.items, a.parts, b.items, b.parts)])
         table = table.compute().reshape(k, k)
         return (int(np.count_nonzero(table)),
                 int(np.count_nonzero(table.sum(axis=1))),
@@ -283,28 +334,47 @@ class DaskBackend:
 
 
 class _LloydRun:
-    """Labels per block on the workers; one Lloyd task per block per step."""
+    """Labels per block on the workers; one Lloyd task per group of blocks
+    (:attr:`DaskBackend.groups`) per step, and one reduction task."""
+
+    task = staticmethod(lloyd_task)
 
     def __init__(self, backend, n_clusters):
         self.backend = backend
         self.n_clusters = n_clusters
-        self.pairs = [None] * backend.n_blocks
+        self.groups = backend.groups
+        self.inputs = backend.group_inputs
+        self.order = literal(self.groups, "groups")
+        self.results = [None] * len(self.groups)
+        # Where block b's labels are: results[group_of[b]], part (0, j).
+        self.group_of = np.empty(backend.n_blocks, dtype=np.int64)
+        self.parts = [None] * backend.n_blocks
+        for g, group in enumerate(self.groups):
+            for j, b in enumerate(group):
+                self.group_of[b] = g
+                self.parts[b] = (0, j)
 
     @property
     def labels(self):
-        if self.pairs[0] is None:
+        if self.results[0] is None:
             return np.full(self.backend.n_samples, -1, dtype=np.int32)
-        return BlockLabels(self.pairs, 0, self.backend.offsets)
+        return BlockLabels([self.results[g] for g in self.group_of], self.parts,
+                           self.backend.offsets)
+
+    def _params(self, centers, center_shift):
+        """The graph node every block task of a step reads."""
+        return self.backend._centers(centers)
 
     def step(self, centers, center_shift=None):
         b = self.backend
-        c = b._centers(centers)
-        pairs = [call(lloyd_task, blk, prev, c)
-                 for blk, prev in zip(b.blocks, self.pairs)]
-        # Only the partials (taken out where each pair was computed) travel
-        # to the reduction; one submission keeps the labels where they were
+        c = self._params(np.ascontiguousarray(centers, dtype=b.dtype), center_shift)
+        results = [call(group_step_task, self.task, c, prev, blks)
+                   for blks, prev in zip(self.inputs, self.results)]
+        # Only the partials (taken out where each group ran) travel to the
+        # reduction; one submission keeps the labels where they were
         # computed for the next step and brings the reduced total back.
-        self.pairs, total = submit_and_fetch(pairs, tree(items(pairs, 1)))
+        total = call(add_in_block_order, self.order, *items(results, 1))
+        self.results, total = submit_and_fetch(results, total)
         sums, weights, counts, n_changed, inertia = total
         return StepStats(sums, weights, counts, int(n_changed), float(inertia))
 
@@ -314,9 +384,33 @@ class _LloydRun:
         samples of positive weight that are off their centre."""
         b = self.backend
         c = b._centers(centers)
-        parts = [call(farthest_task, blk, p, c, n, int(off))
-                 for blk, p, off in zip(b.blocks, self.pairs, b.offsets[:-1])]
+        labels = self.labels
+        parts = [call(farthest_task, blk, it, part, c, n, int(off))
+                 for blk, it, part, off in zip(b.blocks, labels.items,
+                                               labels.parts, b.offsets[:-1])]
         return call(merge_farthest, n, *parts).compute()
+
+
+class _HamerlyRun(_LloydRun):
+    """Hamerly's bounds kept beside the labels on the workers: one bounded
+    task per block per step (:func:`~._tasks.hamerly_task`); the drift of
+    the centres is kept here, as the in-memory run keeps it."""
+
+    task = staticmethod(hamerly_task)
+
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        self.drift = np.zeros(n_clusters, dtype=np.float64)
+        self.max_drift = 0.0
+
+    def _params(self, centers, center_shift):
+        if center_shift is not None:
+            self.drift = self.drift + center_shift
+            self.max_drift += float(np.max(center_shift))
+        half = np.empty(centers.shape[0], dtype=centers.dtype)
+        hamerly.hamerly_half_min_dist(centers, half)
+        return literal((centers, half, self.drift.copy(), self.max_drift),
+                       "hamerly-params")
 
 
 # --- Predict and transform --------------------------------------------------------

@@ -13,14 +13,10 @@ import numpy as np
 from dask.delayed import delayed
 
 from ._client import scheduler_client
-from ._tasks import add, take_task
+from ._tasks import SPLIT_EVERY, add, pick, take_task
 
 __all__ = ["SPLIT_EVERY", "BlockLabels", "call", "gather", "items", "literal",
            "submit_and_fetch", "tree"]
-
-# Partial results are added SPLIT_EVERY at a time: a tree of depth
-# log_8(n_blocks), so a thousand blocks take three levels of small tasks.
-SPLIT_EVERY = 8
 
 # Task keys: a per-process token and a counter. Hashing every argument (what
 # dask.delayed does by default) or drawing a uuid per task costs more than
@@ -88,16 +84,18 @@ def items(results, part):
 class BlockLabels:
     """Labels held per block where they were computed.
 
-    ``items[b]`` is a (persisted) delayed block result: the labels array
-    itself when ``part`` is None, else ``result[part]``. Indexing with
-    sample indices and ``np.asarray`` fetch what they need. ``stats`` is
-    (centres, (inertia, counts)) once known, the pair possibly still a
-    persisted delayed value.
+    ``items[b]`` is a (persisted) delayed result holding block b's labels:
+    the labels array itself when its part is None, else ``pick(result,
+    part)``; ``part`` is one part for every block or a list of one per
+    block (``parts``). Indexing with sample indices and ``np.asarray``
+    fetch what they need. ``stats`` is (centres, (inertia, counts)) once
+    known, the pair possibly still a persisted delayed value.
     """
 
     def __init__(self, items, part, offsets, stats=None):
         self.items = items
-        self.part = part
+        self.parts = (list(part) if isinstance(part, list)
+                      else [part] * len(items))
         self.offsets = offsets
         self.stats = stats
 
@@ -105,16 +103,17 @@ class BlockLabels:
         return int(self.offsets[-1])
 
     def __getitem__(self, idx):
-        return gather(self.items, self.offsets, idx, self.part)
+        return gather(self.items, self.offsets, idx, self.parts)
 
     def __array__(self, dtype=None, copy=None):
-        parts = dask.compute(*[call(take_task, it, slice(None), self.part)
-                               for it in self.items])
+        parts = dask.compute(*[call(take_task, it, slice(None), part)
+                               for it, part in zip(self.items, self.parts)])
         return np.concatenate(parts).astype(dtype or np.int32, copy=False)
 
     def to_dask(self):
         """The labels as a 1-D int32 dask array with X's row chunks."""
-        blocks = self.items if self.part is None else items(self.items, self.part)
+        blocks = [it if part is None else call(pick, it, part)
+                  for it, part in zip(self.items, self.parts)]
         return da.concatenate([
             da.from_delayed(it, shape=(int(s),), dtype=np.int32)
             for it, s in zip(blocks, np.diff(self.offsets))])
@@ -122,14 +121,16 @@ class BlockLabels:
 
 def gather(results, offsets, idx, part=None):
     """Entries ``idx`` (global row indices, repeats allowed) of per-block
-    results; None when ``idx`` is empty."""
+    results (``pick(results[b], part)``, ``part`` one for all blocks or a
+    list of one per block); None when ``idx`` is empty."""
+    parts = part if isinstance(part, list) else [part] * len(results)
     idx = np.asarray(idx, dtype=np.int64).ravel()
     n = int(offsets[-1])
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError(f"sample index out of range for {n} samples")
     uniq, inverse = np.unique(idx, return_inverse=True)
     blocks = np.searchsorted(offsets, uniq, side="right") - 1
-    tasks = [call(take_task, results[b], uniq[blocks == b] - offsets[b], part)
+    tasks = [call(take_task, results[b], uniq[blocks == b] - offsets[b], parts[b])
              for b in np.unique(blocks)]
     if not tasks:
         return None

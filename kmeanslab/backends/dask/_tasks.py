@@ -14,7 +14,7 @@ import types
 import numpy as np
 from numba import njit
 
-from ..._kernels import common, lloyd
+from ..._kernels import common, hamerly, lloyd
 from .._cpu import off_center
 
 
@@ -37,6 +37,8 @@ def serial(kernel):
 
 _lloyd_dense = serial(lloyd.lloyd_step_dense)
 _lloyd_blas = serial(lloyd.lloyd_step_blas)
+_hamerly = serial(hamerly.hamerly_step_dense)
+_accumulate = serial(common.accumulate_dense)
 _assign = serial(common.assign_dense)
 _inertia = serial(common.inertia_dense)
 _sq_to_assigned = serial(common.sq_dist_to_assigned_dense)
@@ -60,6 +62,22 @@ def unpack(blk, dtype=None, ones=True):
     if w is None:
         return x, (np.ones(x.shape[0], dtype=x.dtype) if ones else None)
     return x, np.ascontiguousarray(np.asarray(w), dtype=x.dtype)
+
+
+# Partial results are added SPLIT_EVERY at a time: a tree of depth
+# log_8(n_blocks), so a thousand blocks take three levels of small tasks.
+SPLIT_EVERY = 8
+
+
+def pick(item, part):
+    """``item[part]``: the item itself when ``part`` is None, and a path of
+    indices when it is a tuple (the labels of one block of a group task's
+    result are ``result[(0, j)]``)."""
+    if part is None:
+        return item
+    for index in (part if isinstance(part, tuple) else (part,)):
+        item = item[index]
+    return item
 
 
 def add(*items):
@@ -161,6 +179,89 @@ def lloyd_task(blk, prev, centers):
                     int(n_changed.sum()), float(inertia.sum()))
 
 
+def hamerly_task(blk, prev, params):
+    """One Hamerly pass over a block: (new labels, partial statistics,
+    bounds).
+
+    ``params`` is (centres, half the distance from each centre to its
+    nearest other, drift per centre, max_drift) as the in-memory Hamerly run
+    keeps them; ``prev`` the block's previous result (None on the first
+    step). The bounds (``upper``, ``lower``, stored relative to the drift)
+    stay with the labels; rows they prove unchanged are skipped. The
+    partial statistics are those of all the block's rows (a pass of
+    O(n_features) per row, measured from the centres so the inertia does
+    not cancel), so nothing accumulates between steps.
+    """
+    centers, half_min_dist, drift, max_drift = params
+    x, w = unpack(blk, centers.dtype)
+    n, d = x.shape
+    k = centers.shape[0]
+    if prev is None:
+        labels = np.full(n, -1, dtype=np.int32)
+        upper = np.zeros(n, dtype=centers.dtype)
+        lower = np.zeros(n, dtype=centers.dtype)
+    else:  # never write an input
+        labels, (upper, lower) = prev[0].copy(), (b.copy() for b in prev[2])
+    starts = common.block_starts(n)
+    nb = starts.shape[0] - 1
+    use_blas = d >= common.BLAS_MIN_FEATURES
+    norms = np.einsum("ij,ij->i", x, x) if use_blas else w
+    ref = centers.astype(np.float64)
+    sums = np.empty((nb, k, d), dtype=np.float64)
+    weights = np.empty((nb, k), dtype=np.float64)
+    sq_norms = np.empty((nb, k), dtype=np.float64)
+    counts = np.empty((nb, k), dtype=np.int64)
+    n_changed = np.empty(nb, dtype=np.int64)
+    _hamerly(x, w, norms, centers, half_min_dist, drift, max_drift, ref, starts,
+             use_blas, labels, upper, lower, sums, weights, sq_norms, counts,
+             n_changed)
+    _accumulate(x, w, labels, ref, starts, sums, weights, sq_norms, counts)
+    weights = weights.sum(axis=0)
+    return labels, (sums.sum(axis=0) + weights[:, None] * ref, weights,
+                    counts.sum(axis=0), int(n_changed.sum()),
+                    float(sq_norms.sum())), (upper, lower)
+
+
+def bundle(*blks):
+    """Several blocks as one result (referencing them, not copying them)."""
+    return blks
+
+
+def group_step_task(task, params, prev, blks):
+    """One step over a group of blocks held by one worker thread: ``task``
+    (:func:`lloyd_task` or :func:`hamerly_task`) on each block in turn.
+
+    Returns (labels per block, partial statistics per block, the rest of
+    each block's state per block); ``prev`` is the group's previous result
+    or None. One task per group rather than per block: the scheduler's cost
+    per step grows with the number of worker threads, not of blocks.
+    """
+    labels, partials, rest = [], [], []
+    for j, blk in enumerate(blks):
+        before = None if prev is None else (prev[0][j], None, prev[2][j])
+        out = task(blk, before, params)
+        labels.append(out[0])
+        partials.append(out[1])
+        rest.append(out[2] if len(out) > 2 else None)
+    return labels, partials, rest
+
+
+def add_in_block_order(order, *group_partials):
+    """The groups' per-block partials added in block order, with the shape
+    of :func:`kmeanslab.backends.dask._graph.tree` over the blocks (so the
+    sum does not depend on how the blocks were grouped); ``order`` lists the
+    block indices of each group."""
+    by_block = {}
+    for blocks, partials in zip(order, group_partials):
+        by_block.update(zip(blocks, partials))
+    level = [by_block[b] for b in sorted(by_block)]
+    while True:
+        level = [add(*level[i:i + SPLIT_EVERY])
+                 for i in range(0, len(level), SPLIT_EVERY)]
+        if len(level) == 1:
+            return level[0]
+
+
 def block_inertia_counts(x, w, centers, labels):
     """(inertia, counts per cluster) of a block with the given labels."""
     starts = common.block_starts(x.shape[0])
@@ -187,27 +288,27 @@ def assign_task(blk, centers):
 
 def inertia_task(blk, labels, part, centers):
     x, w = unpack(blk, centers.dtype)
-    labels = np.asarray(labels if part is None else labels[part], dtype=np.int32)
+    labels = np.asarray(pick(labels, part), dtype=np.int32)
     return block_inertia_counts(x, w, centers, labels)
 
 
 def label_counts_task(labels, part, n_clusters):
     """Samples per cluster in a block's labels."""
-    labels = np.asarray(labels if part is None else labels[part], dtype=np.int64)
+    labels = np.asarray(pick(labels, part), dtype=np.int64)
     return np.bincount(labels, minlength=n_clusters)
 
 
 def pair_counts_task(a, a_part, b, b_part, k):
     """Histogram of (label in a, label in b) over a block."""
-    la = np.asarray(a if a_part is None else a[a_part], dtype=np.int64)
-    lb = np.asarray(b if b_part is None else b[b_part], dtype=np.int64)
+    la = np.asarray(pick(a, a_part), dtype=np.int64)
+    lb = np.asarray(pick(b, b_part), dtype=np.int64)
     return np.bincount(la * k + lb, minlength=k * k)
 
 
 
 def block_labels(item, part):
     """A block's labels (int32) from a labels item (``part`` as in BlockLabels)."""
-    return np.asarray(item if part is None else item[part], dtype=np.int32)
+    return np.asarray(pick(item, part), dtype=np.int32)
 
 
 def two_nearest(x, centers):
@@ -297,14 +398,14 @@ def merge_top_rows(n, *parts):
     return np.ascontiguousarray(rows[np.lexsort((idx, -keys))[:n]])
 
 
-def farthest_task(blk, pair, centers, n, offset):
+def farthest_task(blk, labels, part, centers, n, offset):
     """The block's n rows farthest from their assigned centres as (global
     index, squared distance); rows that may not receive an empty cluster
     (zero weight, or on their centre: see ``off_center``) rank last (-inf)
     and are dropped by ``merge_farthest``."""
     x, w = unpack(blk, centers.dtype)
     sq = np.empty(x.shape[0], dtype=centers.dtype)
-    labels = np.asarray(pair[0], dtype=np.int32)
+    labels = block_labels(labels, part)
     _sq_to_assigned(x, centers, labels, sq)
     keep = (w > 0) & off_center(sq, np.einsum("ij,ij->i", x, x), centers, labels)
     sq = np.where(keep, sq, -np.inf).astype(centers.dtype)
@@ -313,7 +414,7 @@ def farthest_task(blk, pair, centers, n, offset):
 
 
 def take_task(item, local_idx, part=None):
-    item = item if part is None else item[part]
+    item = pick(item, part)
     if item is None:  # the weights of an unweighted fit
         return np.ones(np.asarray(local_idx).shape[0])
     return np.asarray(item)[local_idx]
