@@ -57,7 +57,7 @@ PARAMS = {
     "n_init": Param(
         'int or "auto", default="auto"',
         "Runs from different seeds, keeping the one of lowest inertia; "
-        "'auto' is 10 for init 'random' and 1 otherwise."),
+        "'auto' is 10 for init 'random' or a callable and 1 otherwise."),
     "max_iter": Param("int, default=300", "Most iterations of one run."),
     "tol": Param(
         "float, default=1e-4",

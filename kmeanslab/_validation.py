@@ -109,8 +109,10 @@ def check_int(value, name, minimum=1, *, accepted="an integer"):
 def check_n_clusters(n_clusters, n_samples):
     n_clusters = check_int(n_clusters, "n_clusters")
     if n_clusters > n_samples:
+        # The end in scikit-learn's words, which its tests match.
         raise ValueError(
-            f"n_clusters={n_clusters} is larger than n_samples={n_samples}"
+            f"n_clusters={n_clusters} is larger than n_samples={n_samples}: "
+            f"n_samples should be >= n_clusters"
         )
     return n_clusters
 
@@ -152,17 +154,31 @@ def check_init(init, n_clusters, n_features, dtype):
     if callable(init):
         return init
     arr = check_X(init, name="init", dtype=dtype)
-    if arr.shape != (n_clusters, n_features):
-        raise ValueError(
-            f"init array must have shape (n_clusters, n_features) = "
-            f"({n_clusters}, {n_features}), got {arr.shape}"
-        )
+    check_init_shape(arr.shape, n_clusters, n_features,
+                     f"init must have shape (n_clusters, n_features) = "
+                     f"({n_clusters}, {n_features})")
     return arr
 
 
+def check_init_shape(shape, n_clusters, n_features, advice):
+    """Refuse initial centres of the wrong ``shape`` with scikit-learn's
+    wording ("The shape of the initial centers ... does not match the number
+    of clusters" / "of features of the data") followed by ``advice``, which
+    names the parameter."""
+    for axis, size, what in ((0, n_clusters, "the number of clusters"),
+                             (1, n_features, "the number of features of the data")):
+        if shape[axis] != size:
+            raise ValueError(f"The shape of the initial centers {shape} does not "
+                             f"match {what} {size}: {advice}")
+
+
 def check_n_init(n_init, init):
+    """``n_init`` as an int; "auto" is 10 for init "random" or a callable
+    (seedings that may vary a lot) and 1 otherwise, as in scikit-learn."""
     if isinstance(n_init, str) and n_init == "auto":
-        return 10 if isinstance(init, str) and init == "random" else 1
+        varies = (isinstance(init, str) and init == "random") or (
+            callable(init) and not isinstance(init, str))
+        return 10 if varies else 1
     return check_int(n_init, "n_init", accepted="a positive integer or 'auto'")
 
 
@@ -214,5 +230,12 @@ def check_run_params(n_samples, n_features, dtype, *, n_clusters, init, n_init,
             f"Explicit initial center position passed: performing only one init "
             f"instead of n_init={n_init}.", RuntimeWarning, stacklevel=stacklevel)
         n_init = 1
+    algorithm = check_algorithm(algorithm)
+    if n_clusters == 1 and algorithm not in ("auto", "lloyd"):
+        # Bounds between centres need two centres (scikit-learn's warning).
+        warnings.warn(
+            f"algorithm={algorithm!r} doesn't make sense for a single cluster. "
+            f"Using 'lloyd' instead.", RuntimeWarning, stacklevel=stacklevel)
+        algorithm = "lloyd"
     return (n_clusters, init, n_init, check_max_iter(max_iter), check_tol(tol),
-            check_algorithm(algorithm), check_n_threads(n_threads))
+            algorithm, check_n_threads(n_threads))

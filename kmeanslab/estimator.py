@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
@@ -30,7 +32,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     {max_iter}
     {tol}
     verbose : int, default=0
-        Log each run's iterations to the "kmeanslab" logger.
+        Print each run's progress to stdout as scikit-learn does
+        ("Initialization complete", "Iteration i, inertia x.", "Converged at
+        iteration i: ..."; the ``kmeanslab._engine`` logger at DEBUG) and
+        log the trace table to the "kmeanslab" logger at INFO.
     {random_state}
     {copy_x}
     {algorithm}
@@ -120,12 +125,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         """
         X = self._validate_X(X, reset=True)
         self._minibatch = None  # a later partial_fit starts afresh
-        result = kmeans(
-            X, self.n_clusters, sample_weight=sample_weight, init=self.init,
-            n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-            algorithm=self.algorithm, random_state=self.random_state,
-            record_labels=self.record_labels, copy_x=self.copy_x,
-            n_threads=self.n_threads, refine=self.refine)
+        with _engine_progress(self.verbose):
+            result = kmeans(
+                X, self.n_clusters, sample_weight=sample_weight, init=self.init,
+                n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                algorithm=self.algorithm, random_state=self.random_state,
+                record_labels=self.record_labels, copy_x=self.copy_x,
+                n_threads=self.n_threads, refine=self.refine)
+        self._n_init = len(result.trace.runs)
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia
@@ -208,6 +215,28 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+@contextmanager
+def _engine_progress(verbose):
+    """While fitting with ``verbose``, show the engine's DEBUG progress
+    lines on stdout (the stream in use when the fit starts); the logger's
+    level and handlers are restored afterwards."""
+    if not verbose:
+        yield
+        return
+    engine = logging.getLogger("kmeanslab._engine")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(logging.DEBUG)
+    level = engine.level
+    engine.addHandler(handler)
+    engine.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        engine.setLevel(level)
+        engine.removeHandler(handler)
 
 
 __all__ = ["KMeans"]

@@ -21,8 +21,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._engine import run_single
-from ._validation import check_n_clusters, check_sample_weight, check_X
-from .backends import get_backend
+from ._validation import (check_init_shape, check_n_clusters,
+                          check_sample_weight, check_X)
+from .backends import get_backend, is_sparse
 
 # Seeding from a weighted sample (:func:`sample_init`). faiss trains on at
 # most 256 rows per centre; on 2M x 2 blobs with 8 centres
@@ -234,12 +235,12 @@ def init_centers(backend, init, n_clusters, random_state, *, to_working=None,
         return np.ascontiguousarray(centers, dtype=backend.dtype)
     if callable(init):
         user = init(X_user, n_clusters, random_state=random_state)
+        if is_sparse(user):
+            user = user.toarray()
         user = check_X(user, name="init (callable result)", dtype=backend.dtype)
-        if user.shape != (n_clusters, backend.n_features):
-            raise ValueError(
-                f"init callable returned shape {user.shape}, expected "
-                f"({n_clusters}, {backend.n_features})"
-            )
+        check_init_shape(user.shape, n_clusters, backend.n_features,
+                         f"the init callable returned shape {user.shape}, "
+                         f"expected ({n_clusters}, {backend.n_features})")
     else:
         user = init
     centers = to_working(user) if to_working is not None else user

@@ -399,9 +399,32 @@ class _BoundedRun(_Run):
             # above cancels. Recount from the current centres.
             self._recompute_statistics(centers)
             inertia = float(self.sq_norms.sum())
-        absolute_sums = self.sums + self.weights[:, None] * self.ref
-        return StepStats(absolute_sums, self.weights.copy(), self.counts.copy(),
-                         int(self.n_changed.sum()), max(float(inertia), 0.0))
+        n_changed = int(self.n_changed.sum())
+        if n_changed == 0 and self.n_steps > 1:
+            # Converged labels: these sums give the returned centres. Add
+            # them up afresh as a Lloyd pass does, so that the centres are
+            # Lloyd's to the bit (the sums kept from deltas differ in the
+            # last bits, which shows where a centre coordinate should be 0).
+            absolute_sums, weights = self._fresh_sums()
+        else:
+            absolute_sums = self.sums + self.weights[:, None] * self.ref
+            weights = self.weights.copy()
+        return StepStats(absolute_sums, weights, self.counts.copy(), n_changed,
+                         max(float(inertia), 0.0))
+
+    def _fresh_sums(self):
+        """Weighted sums and weights of the current labels, accumulated
+        from the origin per block and reduced in block order: the additions
+        of a Lloyd pass, in its order."""
+        b = self.backend
+        sums = np.empty_like(self.delta_sums)
+        weights = np.empty_like(self.delta_weights)
+        sq_norms = np.empty_like(self.delta_sq_norms)
+        counts = np.empty_like(self.delta_counts)
+        origin = np.zeros((self.n_clusters, b.n_features), dtype=np.float64)
+        common.accumulate_dense(b.X, b.sample_weight, self.labels, origin,
+                                b.starts, sums, weights, sq_norms, counts)
+        return sums.sum(axis=0), weights.sum(axis=0)
 
     def _recompute_statistics(self, centers):
         b = self.backend
