@@ -113,12 +113,18 @@ def fit_dask(X, n_clusters=8, *, sample_weight=None, init="k-means||",
     init : {"k-means||", "random"}, callable or array, default="k-means||"
         "k-means++" runs as "k-means||": k-means++ takes one pass over the
         data per centre and every sample's distance on the client, k-means||
-        12 passes whatever ``n_clusters``. A callable gets the dask array.
+        7 passes whatever ``n_clusters`` (one submission per pass, or one in
+        all for persisted blocks). Data with at least 8 x 256 samples per
+        centre is seeded from a weighted sample of 256 rows per centre
+        clustered in memory instead (one pass; :func:`kmeanslab.init.sample_init`).
+        A callable gets the dask array.
     {n_init}
     {max_iter}
     {tol}
     algorithm : str, default="auto"
-        Checked, then ignored: Lloyd runs (the result "hamerly" would give).
+        "lloyd" or "hamerly" (whose bounds stay beside the labels on the
+        workers); "auto", "elkan" and "yinyang" run "hamerly". All give the
+        same result.
     {random_state}
     {record_labels}
     copy_x : bool, default=True
@@ -127,8 +133,8 @@ def fit_dask(X, n_clusters=8, *, sample_weight=None, init="k-means||",
     n_threads : int, default=None
         Checked, then ignored: tasks run serially and Dask runs them in
         parallel.
-    refine : None, default=None
-        Only None.
+    {refine} On Dask the search's per-cluster errors and removal
+        utilities are reduced on the workers.
     persist : bool or None, default=None
         See :class:`kmeanslab.backends.dask.DaskBackend`.
 
@@ -153,8 +159,11 @@ def fit_dask(X, n_clusters=8, *, sample_weight=None, init="k-means||",
     -----
     Passes over the data: one for the statistics (mean variance for ``tol``,
     magnitude, and the NaN, infinity and weight checks, which thus fail
-    before any clustering work), 12 for k-means||, one per iteration and
-    one at the end (final labels, inertia and counts together). From the
+    before any clustering work), one or 7 for the seeding, one per iteration
+    and one at the end (final labels, inertia and counts together). Each
+    iteration is one submission to the scheduler of one task per worker
+    thread (over the blocks it holds) and one reduction: its scheduling
+    cost does not grow with the number of blocks. From the
     same initial centres the labels and centres equal the in-memory fit's
     up to floating-point rounding (the partial sums are added in another
     order), whatever the chunking; for a given chunking a fit is bitwise
