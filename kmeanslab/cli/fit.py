@@ -64,15 +64,9 @@ class _DaskRun:
         return DaskBackend.init_aliases.get(init, init) if isinstance(init, str) else init
 
     def fit(self, model, X):
-        import dask.array as da
-        import numpy as np
-
-        rows = max(1, -(-X.shape[0] // (4 * len(self.client.nthreads()))))
-        model.fit(da.from_array(X, chunks=(rows, X.shape[1])))
-        # The outputs below are computed in memory: bring the labels back.
-        model.labels_ = np.asarray(model.labels_.compute()
-                                   if hasattr(model.labels_, "compute")
-                                   else model.labels_)
+        """Fit on X, a dask array read in chunks on the workers
+        (``_dask_outputs.load_dask_data``); the labels stay there."""
+        model.fit(X)
 
     def __exit__(self, *exc):
         self.client.close()
@@ -109,8 +103,7 @@ class _DaskRun:
 @report_option
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Fit on the Dask cluster whose scheduler is at ADDRESS "
-                   "(tcp://HOST:PORT); plain k-means with k-means|| seeding "
-                   "(--refine does not apply).")
+                   "(tcp://HOST:PORT), with k-means|| seeding.")
 @click.option("--workers", type=Number(int, 1), default=None, metavar="N",
               help="Fit on a local Dask cluster of N worker processes started "
                    "for the run (see --scheduler).")
@@ -152,18 +145,30 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
     if scheduler is not None and workers is not None:
         raise CommandError("give either --scheduler or --workers, not both")
     on_dask = scheduler is not None or workers is not None
-    if on_dask:
-        refine = None
+    if on_dask and report_path:
+        raise CommandError("--report needs the data in memory; it is not "
+                           "available with --scheduler or --workers")
     planned, stale = _output_paths(out_dir, table_format, refine)
     stale = check_output_paths(planned + [report_path], force=force, stale=stale)
     _check_lang(plotting, lang)
     n_init = n_init if n_init == "auto" else _parse_n_init(n_init)
     write_report = report_writer() if report_path else None
-    table, X_model, scaler = load_data(data, columns, standardize, header, keep_index)
+    # On Dask the client stays up to the end of the command (the data is
+    # read, and the labels table written, by the workers).
+    cluster = ctx.with_resource(_DaskRun(scheduler, workers)) if on_dask else None
+    if cluster is None:
+        table, X_model, scaler = load_data(data, columns, standardize, header,
+                                           keep_index)
+        outputs = _FitOutputs
+    else:
+        from ._dask_outputs import DaskFitOutputs, load_dask_data
+
+        table, X_model, scaler = load_dask_data(data, columns, standardize,
+                                                header, keep_index)
+        outputs = DaskFitOutputs
     X = table.X
     _check_fit_params(n_clusters, init, n_init, max_iter, tol, X.shape[0])
     seed = draw_seed(random_state)
-    cluster = _DaskRun(scheduler, workers) if on_dask else None
 
     from ..estimator import KMeans
 
@@ -182,12 +187,11 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
             if cluster is None:
                 model.fit(X_model)
             else:
-                with cluster:
-                    cluster.fit(model, X_model)
+                cluster.fit(model, X_model)
         seconds = time.perf_counter() - start
         bar.update()
-        run = _FitOutputs(table, X_model, scaler, model, lang,
-                          init_ran=cluster.init_ran(init) if cluster else init)
+        run = outputs(table, X_model, scaler, model, lang,
+                      init_ran=cluster.init_ran(init) if cluster else init)
         bar.set_postfix_str("diagnostics")
         step = bar.n
         run.compute(_step_progress(bar, "silhouette"))
@@ -440,7 +444,7 @@ class _FitOutputs:
         model = self.model
         n_samples = self.X.shape[0]
         units = " (standardized units)" if standardize else ""
-        n_ambiguous = int(self.diagnostics["ambiguous"].sum())
+        n_ambiguous = self._n_ambiguous()
         init = (self.init_ran if self.init_ran == model.init
                 else f"{self.init_ran} (asked {model.init}; it runs as "
                      f"{self.init_ran} on Dask)")
@@ -461,6 +465,9 @@ class _FitOutputs:
         lines.append("Files written:")
         lines += [f"  {path}" for path in written]
         return lines
+
+    def _n_ambiguous(self):
+        return int(self.diagnostics["ambiguous"].sum())
 
     def _sizes_line(self):
         sizes = self.sizes

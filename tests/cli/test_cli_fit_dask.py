@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from kmeanslab import KMeans
 
 pytest.importorskip("distributed")
 
@@ -27,10 +26,10 @@ def test_workers_fit_matches_the_in_memory_fit(tmp_path, run, data_file):
     assert result.exit_code == 0, result.output
     labels = pd.read_csv(out / "labels.csv")["label"].to_numpy()
     centers = pd.read_csv(out / "centers.csv")[["x0", "x1"]].to_numpy()
-    # The same partition as an in-memory fit from those centres.
-    reference = KMeans(4, init=centers, max_iter=1).fit(X)
-    np.testing.assert_array_equal(reference.predict(X), labels)
-    assert not (out / "moves.csv").exists()  # no breathing on a cluster
+    # Every point labelled with its nearest written centre.
+    nearest = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(nearest, labels)
+    assert (out / "moves.csv").exists()  # breathing by default, as in memory
 
 
 def test_unreachable_scheduler_is_a_one_line_error(tmp_path, run, data_file):
