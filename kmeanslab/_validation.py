@@ -14,18 +14,64 @@ import numpy as np
 from ._options import ALGORITHMS, INIT_NAMES, REFINE_METHODS
 
 
+def check_no_text(X, *, name="X"):
+    """Refuse text: an array of strings or bytes, or objects among which some
+    are strings (a DataFrame's text column), as scikit-learn's
+    ``check_array(dtype="numeric")`` refuses them.
+
+    k-means never parses text: numbers given as strings ("1.5") are a
+    mistake to fix where the data is read, not something to guess at.
+    Object arrays of numbers are fine (they are converted as usual).
+
+    Raises
+    ------
+    TypeError
+        Naming X, its dtype (or column) and the first text value.
+    """
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):  # a DataFrame
+        for column, dtype in zip(X.columns, X.dtypes):
+            if getattr(dtype, "kind", "O") in "OUS":
+                _refuse_text(np.asarray(X[column], dtype=object), name,
+                             f"column {column!r}")
+        return
+    if not hasattr(X, "dtype"):
+        try:
+            X = np.asarray(X)
+        except (ValueError, TypeError):
+            return  # not an array at all: left to the numeric conversion
+    if X.dtype.kind in "OUS":
+        _refuse_text(X, name, f"dtype {X.dtype}")
+
+
+def _refuse_text(values, name, where):
+    if values.dtype.kind in "US":
+        first = values.ravel()[0] if values.size else ""
+    else:
+        # Object arrays are rare and small next to numeric ones: a scan.
+        first = next((v for v in values.ravel() if isinstance(v, (str, bytes))), None)
+        if first is None:
+            return
+    raise TypeError(f"{name} holds text ({where}, e.g. {first!r}); k-means needs "
+                    f"numeric data and does not convert strings: convert {name} "
+                    f"explicitly (for example {name}.astype(float)) or leave out "
+                    f"its text columns")
+
+
 def check_X(X, *, name="X", dtype=None):
     """Return X as a 2-D float32/float64 ndarray, refusing what k-means cannot use.
 
     float32 and float64 are kept as given; other numeric types become float64.
+    Text is refused (:func:`check_no_text`), even numbers written as strings.
     """
     if hasattr(X, "iloc") or hasattr(X, "to_numpy"):
+        check_no_text(X, name=name)
         X = X.to_numpy()
     if not isinstance(X, np.ndarray):
         try:
             X = np.asarray(X)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{name} could not be read as a numeric array: {exc}") from None
+    check_no_text(X, name=name)
     if X.dtype.kind not in "biuf":
         if X.dtype.kind == "c":
             raise TypeError(f"{name} must be real-valued, got complex dtype {X.dtype}")

@@ -12,7 +12,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._params import fill_doc
-from ._validation import check_sample_weight, check_sparse_X
+from ._validation import check_no_text, check_sample_weight, check_sparse_X
 from .backends import get_backend, is_dask_collection, is_sparse
 from .core import kmeans
 
@@ -49,6 +49,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     labels_ : ndarray of shape (n_samples,)
     inertia_ : float
     n_iter_ : int
+        Iterations of the k-means run whose centres were returned, at most
+        ``max_iter`` (as in scikit-learn). With ``refine="breathing"`` that
+        is the last kept breathing run (or the first run when no cycle was
+        kept); every run is capped by ``max_iter``, and all their
+        iterations are in ``trace_`` (``trace_.phases``).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string column names.
@@ -99,6 +104,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         if is_sparse(X) and not accept_sparse:
             raise TypeError("partial_fit does not accept sparse X; use fit, "
                             "or pass X.toarray() in batches")
+        if not is_sparse(X):
+            # Before scikit-learn's validation, which would parse "1.5".
+            check_no_text(X)
         try:
             # Sparse input becomes CSR (CSC, COO, ... converted once).
             return validate_data(self, X, dtype=[np.float64, np.float32],
