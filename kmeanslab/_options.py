@@ -9,7 +9,8 @@ so they cannot drift apart. Pure Python: the CLI imports this module for
 from __future__ import annotations
 
 __all__ = ["ALGORITHMS", "CRITERIA", "CRITERION_ALIASES", "INIT_NAMES",
-           "LANGUAGES", "REFINE_METHODS", "SILHOUETTE_METHODS", "TABLE_FORMATS"]
+           "LANGUAGES", "REFINE_METHODS", "SILHOUETTE_METHODS", "SILHOUETTE_METRICS",
+           "TABLE_FORMATS"]
 
 #: Seeding schemes (``init``).
 INIT_NAMES = ("k-means++", "random", "k-means||")
@@ -24,6 +25,8 @@ CRITERIA = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin",
 CRITERION_ALIASES = {"elbow": "inertia"}
 #: ``choose_k(silhouette=...)`` methods.
 SILHOUETTE_METHODS = ("exact", "sampled", "simplified")
+#: Distances the exact and sampled silhouettes measure (``metric=``).
+SILHOUETTE_METRICS = ("euclidean", "cosine")
 #: Languages of the figures' text.
 LANGUAGES = ("en", "ja")
 #: Formats of the tables the commands write.

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_X
+from ._validation import check_int, check_sparse_X, check_X
+from .backends import is_sparse
 
 __all__ = [
     "OverlapRun",
@@ -62,12 +63,13 @@ def _shared_doc(func):
 
 
 def _check_X_centers(X, centers):
-    X = check_X(X)
+    """X (an ndarray, or canonical CSR when sparse) and centers, checked."""
+    X = check_sparse_X(X) if is_sparse(X) else np.ascontiguousarray(check_X(X))
     centers = check_X(centers, name="centers", dtype=X.dtype)
     if centers.shape[1] != X.shape[1]:
         raise ValueError(f"centers must have {X.shape[1]} features like X, got "
                          f"shape {centers.shape}")
-    return np.ascontiguousarray(X), np.ascontiguousarray(centers)
+    return X, np.ascontiguousarray(centers)
 
 
 def _check_temperature(temperature):
@@ -95,6 +97,14 @@ def _sq_dist_blocks(X, centers):
 
     for start in range(0, X.shape[0], _CHUNK_ROWS):
         rows = X[start:start + _CHUNK_ROWS]
+        if is_sparse(rows):
+            # The sparse backend's distances (measured in float64).
+            from .backends._sparse import SparseBackend
+
+            out = SparseBackend(rows, np.ones(rows.shape[0], dtype=X.dtype)
+                                ).sq_dists_to_centers(centers)
+            yield start, start + rows.shape[0], out.astype(np.float64, copy=False)
+            continue
         out = np.empty((rows.shape[0], centers.shape[0]), dtype=X.dtype)
         # The engine's exact kernel (coordinate differences, no BLAS
         # expansion), so labels agree with the fit's final assignment.
@@ -129,7 +139,7 @@ def soft_membership(X, centers, temperature=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     centers : array-like of shape (n_clusters, n_features)
     %(temperature)s
 
@@ -174,7 +184,7 @@ def point_diagnostics(X, centers, *, ambiguity=0.1, temperature=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     centers : array-like of shape (n_clusters, n_features)
         Cluster centres, for example ``KMeans.cluster_centers_``.
     %(ambiguity)s
@@ -267,7 +277,7 @@ def ambiguous_share(X, centers, ambiguity=0.1):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     centers : array-like of shape (n_clusters, n_features)
     %(ambiguity)s
 
@@ -488,6 +498,10 @@ class PrincipalPlane:
         -------
         ndarray of shape (n_samples, 2)
         """
+        if is_sparse(X):
+            # Centred implicitly: X stays sparse.
+            return (np.asarray(X.astype(np.float64) @ self.components.T)
+                    - self.mean @ self.components.T)
         return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
 
 
@@ -496,8 +510,9 @@ def principal_plane(X, random_state=0):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        At least two samples and two features.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        At least two samples and two features. Sparse X is centred
+        implicitly (scikit-learn's PCA with the "arpack" solver).
     random_state : int or None, default=0
         Seed of scikit-learn's PCA (used by its randomized solver on large
         data), so the same data always gives the same view.
@@ -530,7 +545,8 @@ def principal_plane(X, random_state=0):
     """
     from sklearn.decomposition import PCA
 
-    X = np.asarray(X)
+    if not is_sparse(X):
+        X = np.asarray(X)
     if X.ndim != 2 or min(X.shape) < 2:
         raise ValueError(f"X must have at least two samples and two features, "
                          f"got shape {X.shape}")

@@ -20,7 +20,9 @@ from sklearn.utils import check_random_state
 from ._kernels import common
 from ._kernels import silhouette as _sk
 from ._threads import thread_limit
-from ._validation import check_int, check_n_threads, check_X
+from ._rowdist import check_metric, cluster_distance_sums
+from ._validation import check_int, check_n_threads, check_sparse_X, check_X
+from .backends import is_sparse
 
 __all__ = [
     "SilhouetteEstimate",
@@ -78,11 +80,22 @@ def _check_n_labels(n_clusters, n_samples):
         )
 
 
+def _check_X_any(X):
+    """X validated: a canonical CSR matrix when sparse, else an ndarray."""
+    return check_sparse_X(X) if is_sparse(X) else check_X(X)
+
+
 def _check_X_labels(X, labels):
-    X = check_X(X)
+    X = _check_X_any(X)
     codes, n_clusters = _check_labels(labels, X.shape[0])
     _check_n_labels(n_clusters, X.shape[0])
     return X, codes, n_clusters
+
+
+def _by_products(X, metric):
+    """True when the silhouette's distances come from products of rows
+    (:mod:`kmeanslab._rowdist`): sparse rows or the cosine metric."""
+    return is_sparse(X) or check_metric(metric) == "cosine"
 
 
 # --------------------------------------------------------------------------
@@ -108,8 +121,16 @@ class _SortedByCluster:
 _PROGRESS_PARTS = 100
 
 
-def _silhouette_samples(X, codes, n_clusters, n_threads, progress=None):
+def _silhouette_samples(X, codes, n_clusters, n_threads, progress=None,
+                        metric="euclidean"):
     """Exact per-sample silhouette (validated input), in the order of X."""
+    if _by_products(X, metric):
+        sums = cluster_distance_sums(X, codes, n_clusters, metric,
+                                     progress=progress)
+        scores = np.empty(X.shape[0], dtype=np.float64)
+        _sk.silhouette_from_sums(sums, codes,
+                                 np.bincount(codes, minlength=n_clusters), scores)
+        return scores
     data = _SortedByCluster(X, codes, n_clusters)
     seg_starts, seg_cluster, block_segs = _sk.tile_layout(data.offsets, data.tile_rows)
     schedule = _sk.round_robin_schedule(block_segs.shape[0] - 1)
@@ -135,8 +156,9 @@ def _silhouette_samples(X, codes, n_clusters, n_threads, progress=None):
     return scores
 
 
-def silhouette_samples(X, labels, *, n_threads=None, progress=None):
-    """Exact Euclidean silhouette coefficient of every sample.
+def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None,
+                       progress=None):
+    """Exact silhouette coefficient of every sample (Euclidean or cosine).
 
     For sample i in cluster C, a(i) is the mean distance to the other members
     of C and b(i) the lowest mean distance to the members of another cluster;
@@ -145,12 +167,15 @@ def silhouette_samples(X, labels, *, n_threads=None, progress=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples; float32 and float64 are used as given, other types become
         float64. Must be finite.
     labels : array-like of shape (n_samples,)
         Cluster of each sample; any sortable values (they are encoded with
         ``np.unique``). Needs 2 <= n_labels <= n_samples - 1.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        "cosine" measures 1 - cos(x, y) (a row of zeros is at distance 1),
+        as ``sklearn.metrics.pairwise.cosine_distances`` does.
     n_threads : int, default=None
         Threads for the numba kernels; None uses numba's current setting.
         The result is bitwise identical for every thread count.
@@ -180,6 +205,10 @@ def silhouette_samples(X, labels, *, n_threads=None, progress=None):
 
     Notes
     -----
+    Sparse rows and the cosine metric take their distances from products of
+    rows in chunks (as scikit-learn's ``pairwise_distances_chunked``, with
+    the same formulas; memory O(n_samples * (n_clusters + chunk))).
+
     Rousseeuw (1987). Time O(n_samples^2 * n_features), memory
     O(n_samples * (n_clusters + n_features)): a fused numba kernel computes
     each distance once (d(i, j) serves both i and j) and adds it to
@@ -198,22 +227,26 @@ def silhouette_samples(X, labels, *, n_threads=None, progress=None):
     array([0.905, 0.895, 0.895, 0.905])
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
+    check_metric(metric)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable or None, got {progress!r}")
     return _silhouette_samples(X, codes, n_clusters, check_n_threads(n_threads),
-                               progress)
+                               progress, metric)
 
 
-def silhouette_score(X, labels, *, sample_size=None, random_state=None,
-                     n_threads=None):
-    """Mean exact Euclidean silhouette coefficient over all samples.
+def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
+                     random_state=None, n_threads=None):
+    """Mean exact silhouette coefficient over all samples (Euclidean or
+    cosine).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples; see :func:`silhouette_samples`.
     labels : array-like of shape (n_samples,)
         Cluster of each sample.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        See :func:`silhouette_samples`.
     sample_size : int, default=None
         If given, the silhouette of a random subset of this many samples,
         computed *within that subset* (scikit-learn's meaning). Its distinct
@@ -257,7 +290,8 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None,
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 4)
     0.8997
     """
-    X = check_X(X)
+    X = _check_X_any(X)
+    check_metric(metric)
     codes, n_clusters = _check_labels(labels, X.shape[0])
     n_threads = check_n_threads(n_threads)
     if sample_size is not None:
@@ -269,7 +303,8 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None,
         codes = codes.astype(np.intp, copy=False).reshape(-1)
         n_clusters = int(codes.max()) + 1
     _check_n_labels(n_clusters, X.shape[0])
-    return float(np.mean(_silhouette_samples(X, codes, n_clusters, n_threads)))
+    return float(np.mean(_silhouette_samples(X, codes, n_clusters, n_threads,
+                                             metric=metric)))
 
 
 @dataclass(frozen=True)
@@ -297,7 +332,7 @@ class SilhouetteEstimate:
 
 
 def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
-                        random_state=None):
+                        random_state=None, metric="euclidean"):
     """Estimate the full-data silhouette score, with a confidence interval.
 
     Draws ``n_samples`` points uniformly without replacement and computes the
@@ -319,6 +354,8 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
         Coverage of the interval, in (0, 1).
     random_state : int, numpy.random.Generator or None, default=None
         Seed for ``numpy.random.default_rng`` that draws the points.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        See :func:`silhouette_samples`.
 
     Returns
     -------
@@ -360,6 +397,7 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
     ('normal', 200, True)
     """
     X, codes, n_clusters = _check_X_labels(X, labels)
+    check_metric(metric)
     m = check_int(n_samples, "n_samples", minimum=2)
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number in (0, 1), got {confidence!r}")
@@ -367,19 +405,24 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     n = X.shape[0]
     if m >= n:
-        score = float(np.mean(_silhouette_samples(X, codes, n_clusters, None)))
+        score = float(np.mean(_silhouette_samples(X, codes, n_clusters, None,
+                                                  metric=metric)))
         return SilhouetteEstimate(score, score, score, n, "exact")
     chosen = np.random.default_rng(random_state).choice(n, size=m, replace=False)
-    data = _SortedByCluster(X, codes, n_clusters)
-    position = np.empty(n, dtype=np.intp)
-    position[data.order] = np.arange(n, dtype=np.intp)
-    queries = position[chosen]
-    sums = np.empty((m, n_clusters), dtype=np.float64)
-    _sk.silhouette_query_sums_dense(data.X_t, data.lanes, queries, data.offsets,
-                                    data.tile_rows, sums)
+    counts = np.bincount(codes, minlength=n_clusters)
+    if _by_products(X, metric):
+        sums_t = cluster_distance_sums(X, codes, n_clusters, metric, rows=chosen)
+    else:
+        data = _SortedByCluster(X, codes, n_clusters)
+        position = np.empty(n, dtype=np.intp)
+        position[data.order] = np.arange(n, dtype=np.intp)
+        queries = position[chosen]
+        sums = np.empty((m, n_clusters), dtype=np.float64)
+        _sk.silhouette_query_sums_dense(data.X_t, data.lanes, queries, data.offsets,
+                                        data.tile_rows, sums)
+        sums_t = np.ascontiguousarray(sums.T)
     scores = np.empty(m, dtype=np.float64)
-    _sk.silhouette_from_sums(np.ascontiguousarray(sums.T), codes[chosen], data.counts,
-                             scores)
+    _sk.silhouette_from_sums(sums_t, codes[chosen], counts, scores)
     estimate = float(np.mean(scores))
     std_error = float(np.std(scores, ddof=1)) * ((n - m) / (n - 1) / m) ** 0.5
     half_width = NormalDist().inv_cdf(0.5 + confidence / 2.0) * std_error
@@ -396,7 +439,7 @@ def simplified_silhouette(X, labels, centers=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples; must be finite.
     labels : array-like of shape (n_samples,)
         Cluster of each sample. Without ``centers`` any sortable values
@@ -437,7 +480,7 @@ def simplified_silhouette(X, labels, centers=None):
     >>> round(simplified_silhouette(X, [0, 0, 1, 1]), 4)
     0.9499
     """
-    X = check_X(X)
+    X = _check_X_any(X)
     n_samples = X.shape[0]
     if centers is None:
         codes, n_clusters = _check_labels(labels, n_samples)
@@ -454,12 +497,38 @@ def simplified_silhouette(X, labels, centers=None):
             raise ValueError(f"centers must have at least 2 rows, got {n_clusters}")
         codes = _check_center_labels(labels, n_samples, n_clusters)
     counts = np.bincount(codes, minlength=n_clusters)
+    if is_sparse(X):
+        return _simplified_silhouette_sparse(X, centers, codes, counts)
     starts = common.block_starts(n_samples)
     partial = np.empty(starts.shape[0] - 1, dtype=np.float64)
     _sk.simplified_silhouette_dense(np.ascontiguousarray(X),
                                     np.ascontiguousarray(centers), codes, counts,
                                     starts, partial)
     return float(partial.sum() / n_samples)
+
+
+def _simplified_silhouette_sparse(X, centers, codes, counts):
+    """:func:`simplified_silhouette` of sparse rows (same conventions), the
+    distances to the centres from the sparse backend in float64."""
+    n_samples = X.shape[0]
+    dists = np.sqrt(_sparse64(X).sq_dists_to_centers(centers))
+    rows = np.arange(n_samples)
+    a = dists[rows, codes].copy()
+    dists[rows, codes] = np.inf
+    b = dists.min(axis=1)
+    denom = np.maximum(a, b)
+    scores = np.zeros(n_samples)
+    scored = (denom > 0) & (counts[codes] > 1)
+    scores[scored] = (b[scored] - a[scored]) / denom[scored]
+    return float(scores.sum() / n_samples)
+
+
+def _sparse64(X):
+    """The sparse backend over X in float64 (unit weights)."""
+    from .backends._sparse import SparseBackend
+
+    X = X.astype(np.float64)
+    return SparseBackend(X, np.ones(X.shape[0]))
 
 
 def _check_center_labels(labels, n_samples, n_clusters):
@@ -486,6 +555,13 @@ def _check_center_labels(labels, n_samples, n_clusters):
 def _cluster_means(X, codes, n_clusters):
     """Mean of each cluster in float64, shape (n_clusters, n_features)."""
     counts = np.bincount(codes, minlength=n_clusters).astype(np.float64)
+    if is_sparse(X):
+        import scipy.sparse as sp
+
+        indicator = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                                  shape=(n_clusters, len(codes)))
+        sums = np.asarray((indicator @ X.astype(np.float64)).todense())
+        return sums / counts[:, None]
     sums = np.empty((n_clusters, X.shape[1]), dtype=np.float64)
     for f in range(X.shape[1]):
         sums[:, f] = np.bincount(codes, weights=X[:, f], minlength=n_clusters)
@@ -497,7 +573,7 @@ def calinski_harabasz_score(X, labels):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples; must be finite.
     labels : array-like of shape (n_samples,)
         Cluster of each sample; any sortable values.
@@ -536,9 +612,12 @@ def calinski_harabasz_score(X, labels):
     X64 = X.astype(np.float64, copy=False)
     centers = _cluster_means(X64, codes, n_clusters)
     counts = np.bincount(codes, minlength=n_clusters)
-    mean = X64.mean(axis=0)
+    mean = np.asarray(X64.mean(axis=0)).ravel()
     extra_disp = float(np.sum(counts * np.sum((centers - mean) ** 2, axis=1)))
-    intra_disp = float(np.sum((X64 - centers[codes]) ** 2))
+    if is_sparse(X):
+        intra_disp = float(_sparse64(X).sq_dist_to_assigned(centers, codes).sum())
+    else:
+        intra_disp = float(np.sum((X64 - centers[codes]) ** 2))
     if intra_disp == 0.0:
         return 1.0
     return extra_disp * (n_samples - n_clusters) / (intra_disp * (n_clusters - 1.0))
@@ -549,7 +628,7 @@ def davies_bouldin_score(X, labels):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples; must be finite.
     labels : array-like of shape (n_samples,)
         Cluster of each sample; any sortable values.
@@ -590,7 +669,10 @@ def davies_bouldin_score(X, labels):
     X64 = X.astype(np.float64, copy=False)
     centers = _cluster_means(X64, codes, n_clusters)
     counts = np.bincount(codes, minlength=n_clusters)
-    dists = np.sqrt(np.sum((X64 - centers[codes]) ** 2, axis=1))
+    if is_sparse(X):
+        dists = np.sqrt(_sparse64(X).sq_dist_to_assigned(centers, codes))
+    else:
+        dists = np.sqrt(np.sum((X64 - centers[codes]) ** 2, axis=1))
     intra_dists = np.bincount(codes, weights=dists, minlength=n_clusters) / counts
     # Row by row: differences, not the ||a||^2 - 2 a.b + ||b||^2 expansion,
     # and no (k, k, d) temporary.

@@ -2,7 +2,8 @@
 
 :func:`load_table` turns a CSV file (delimiter and header row sniffed), a
 Parquet file, a directory of Parquet files or of CSV files, or a ``.npy``
-array into a C-contiguous float matrix with its column names, and says how
+array into a C-contiguous float matrix (a ``.npz`` sparse matrix written by
+``scipy.sparse.save_npz`` into a CSR matrix) with its column names, and says how
 it read the file (:class:`LoadedTable`: whether a header row was read,
 which index column was skipped, which files). :func:`read_table` is the
 same as a ``(X, column_names)`` pair. Both refuse anything they cannot use
@@ -30,6 +31,8 @@ __all__ = ["DataFileError", "LoadedTable", "default_column_names",
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _NPY_SUFFIXES = (".npy",)
+_NPZ_SUFFIXES = (".npz",)
+_ZIP_MAGIC = b"PK\x03\x04"
 _NPY_MAGIC = b"\x93NUMPY"
 # Files of a directory that are not data: hidden files and the markers and
 # metadata that Spark, Dask and pyarrow write beside the parts ("_SUCCESS",
@@ -67,14 +70,15 @@ class LoadedTable:
 
     Attributes
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
         C-contiguous float64, or float32 when the source holds only float32
-        columns (Parquet) or is a float32 array (``.npy``).
+        columns (Parquet) or is a float32 array (``.npy``); a CSR matrix
+        (float32 or float64, canonical) for a ``.npz`` sparse matrix.
     column_names : list of str
         Names of the columns of X.
     path : pathlib.Path
         The file or directory given.
-    format : {"csv", "parquet", "npy"}
+    format : {"csv", "parquet", "npy", "npz"}
         How it was read ("csv" for every delimited text file).
     files : tuple of pathlib.Path
         The files read, in the order their rows appear in X (one, or the
@@ -121,8 +125,10 @@ def read_table(path, *, columns=None, header=None, keep_index=False):
     path : str or path-like
         A ``.csv``, ``.tsv``, ``.txt`` or ``.dat`` text file, a ``.parquet``
         or ``.pq`` file, a directory of Parquet files or of text files
-        (read as one table, files in name order), or a ``.npy`` file
-        holding a 1-D or 2-D numeric array (1-D is one column).
+        (read as one table, files in name order), a ``.npy`` file
+        holding a 1-D or 2-D numeric array (1-D is one column), or a
+        ``.npz`` file holding a sparse matrix written by
+        ``scipy.sparse.save_npz`` (read as CSR, and kept sparse).
     columns : str or sequence of str or int, default=None
         Columns to keep, in the order given: names, or 0-based positions,
         or a comma-separated string of either (``"a,b"``, ``"0,2"``). A
@@ -140,13 +146,14 @@ def read_table(path, *, columns=None, header=None, keep_index=False):
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
         C-contiguous float64, or float32 when the source holds only float32
-        columns (Parquet) or is a float32 array (``.npy``).
+        columns (Parquet) or is a float32 array (``.npy``); CSR for a
+        ``.npz`` sparse matrix.
     column_names : list of str
-        Names of the columns of X. Text files without a header row and
-        ``.npy`` files get ``x0``, ``x1``, ... (numbered by position in the
-        file).
+        Names of the columns of X. Text files without a header row,
+        ``.npy`` and ``.npz`` files get ``x0``, ``x1``, ... (numbered by
+        position in the file).
 
     Raises
     ------
@@ -250,6 +257,8 @@ def load_table(path, *, columns=None, header=None, keep_index=False):
             return _read_parquet(path, options)
         if suffix in _NPY_SUFFIXES:
             return _read_npy(path, options)
+        if suffix in _NPZ_SUFFIXES:
+            return _read_npz(path, options)
     except PermissionError:
         raise _error(path, "permission denied (cannot read it)") from None
     except IsADirectoryError:
@@ -258,7 +267,8 @@ def load_table(path, *, columns=None, header=None, keep_index=False):
                        f"expected {_SUPPORTED}")
 
 
-_SUPPORTED = (f"one of {', '.join(_CSV_SUFFIXES + _PARQUET_SUFFIXES + _NPY_SUFFIXES)}, "
+_FILE_SUFFIXES = _CSV_SUFFIXES + _PARQUET_SUFFIXES + _NPY_SUFFIXES + _NPZ_SUFFIXES
+_SUPPORTED = (f"one of {', '.join(_FILE_SUFFIXES)}, "
               f"or a directory of Parquet files or of "
               f"{'/'.join(s[1:] for s in _CSV_SUFFIXES)} files")
 
@@ -458,6 +468,51 @@ def _read_npy(path, options):
     X = _finite_matrix(path, [array[:, j] for j in positions], selected)
     return LoadedTable(X=X, column_names=selected, path=path, format="npy",
                        files=(path,))
+
+
+# --- .npz (scipy.sparse.save_npz) -------------------------------------------
+
+def _read_npz(path, options):
+    """A sparse matrix written by ``scipy.sparse.save_npz``, as canonical CSR
+    (read with ``allow_pickle=False``: no code in the file can run)."""
+    import scipy.sparse as sp
+
+    with open(path, "rb") as stream:
+        if stream.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
+            raise _error(path, "is not a .npz file (not a zip archive)")
+    try:
+        matrix = sp.load_npz(path)
+    except (ValueError, OSError, EOFError, KeyError) as exc:
+        raise _error(path, f"not a sparse matrix written by scipy.sparse.save_npz "
+                           f"({_first_line(exc)})") from None
+    if matrix.ndim != 2:
+        raise _error(path, f"must hold a 2-D sparse matrix, got shape {matrix.shape}")
+    if matrix.dtype.kind not in "biuf":
+        raise _error(path, f"holds non-numeric data (dtype {matrix.dtype})")
+    if matrix.shape[0] == 0:
+        raise _error(path, "has no rows")
+    if matrix.shape[1] == 0:
+        raise _error(path, "has no columns")
+    X = sp.csr_matrix(matrix)
+    if X.dtype.kind != "f" or X.dtype.itemsize > 8:
+        X = X.astype(np.float64)
+    elif X.dtype.itemsize < 4:
+        X = X.astype(np.float32)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    bad = np.flatnonzero(~np.isfinite(X.data))
+    if bad.size:
+        row = int(np.searchsorted(X.indptr, bad[0], side="right") - 1)
+        raise _error(path, f"has NaN or infinite value(s) (the first in row {row}, "
+                           f"column {int(X.indices[bad[0]])}); remove or impute "
+                           f"them first")
+    names = default_column_names(X.shape[1])
+    positions = _select(path, names, options["columns"])
+    if list(positions) != list(range(X.shape[1])):
+        X = X[:, positions]
+    return LoadedTable(X=X, column_names=[names[j] for j in positions], path=path,
+                       format="npz", files=(path,))
 
 
 # --- Parquet ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_X
+from ..backends import is_sparse
 from ..io import write_bytes
 from ..io._write import exists_error
 from ._html import esc
@@ -32,8 +33,9 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     ----------
     path : str or os.PathLike
         The HTML file to write; its directory must exist.
-    X : array-like of shape (n_samples, n_features)
-        The data that was clustered.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The data that was clustered. The page draws every sample: sparse X
+        is drawn from a dense copy (``X.toarray()``).
     labels : array-like of shape (n_samples,), default=None
         Cluster of each sample (integers 0..n_clusters-1 get the colours of
         :mod:`kmeanslab.plotting`). When None, the last labels of ``trace``
@@ -111,7 +113,7 @@ def write_report(path, *, X, labels=None, centers=None, trace=None,
     target = Path(path)
     if target.exists() and not force:
         raise exists_error(target)
-    X = check_X(X)
+    X = check_X(X.toarray() if is_sparse(X) else X)
     n_samples, n_features = X.shape
     iterations = _check_trace(trace, n_features, n_samples)
     final = _final_record(trace)

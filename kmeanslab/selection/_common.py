@@ -146,7 +146,15 @@ def format_ks(ks):
 
 
 def n_distinct_rows(X):
-    """Number of distinct rows of X (1 without sorting when all are equal)."""
+    """Number of distinct rows of X (1 without sorting when all are equal);
+    X an ndarray or a canonical CSR matrix (sorted indices, no duplicates;
+    explicit zeros are ignored)."""
+    if type(X).__module__.startswith("scipy.sparse"):
+        X = X.copy()
+        X.eliminate_zeros()
+        rows = {(X.indices[a:b].tobytes(), X.data[a:b].tobytes())
+                for a, b in zip(X.indptr[:-1], X.indptr[1:])}
+        return len(rows)
     first = X[0]
     if (X == first).all():
         return 1

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_int, check_X
+from .._validation import check_int, check_sparse_X, check_X
+from ..backends import is_sparse
 from ._common import (STABILITY_STREAM, base_seed, check_fit_params, check_subsample,
                       child_seed, stream)
 
@@ -67,7 +68,7 @@ def stability(X, k, *, n_runs=5, subsample=0.8, random_state=None, n_init="auto"
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data.
     k : int
         Number of clusters, 2 <= k <= round(subsample * n_samples).
@@ -121,7 +122,7 @@ def stability(X, k, *, n_runs=5, subsample=0.8, random_state=None, n_init="auto"
     >>> round(stability(X, 3, random_state=0).mean, 3)
     1.0
     """
-    X = check_X(X)
+    X = check_sparse_X(X) if is_sparse(X) else check_X(X)
     n_runs = check_int(n_runs, "n_runs", 2)
     subsample = check_subsample(subsample)
     m = int(round(subsample * X.shape[0]))

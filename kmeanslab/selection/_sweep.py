@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_int, check_X
+from .._validation import check_int, check_sparse_X, check_X
+from ..backends import is_sparse
 from ._common import (CRITERIA, CRITERION_ALIASES, REFERENCES, SILHOUETTE_METHODS,
                       SILHOUETTE_STREAM, SkippedKWarning, base_seed, check_choice,
                       check_fit_params, check_ks, check_subsample, format_ks,
@@ -203,7 +204,9 @@ class _Sweep:
         n_samples, n_features = self.X.shape
         algorithm = resolve_algorithm(self.fit_params.get("algorithm", "auto"),
                                       n_samples, n_features, k)
-        rows = np.ascontiguousarray(self.X[:min(n_samples, max(2 * k, 64))])
+        rows = self.X[:min(n_samples, max(2 * k, 64))]
+        if not is_sparse(rows):
+            rows = np.ascontiguousarray(rows)
         params = dict(self.fit_params, algorithm=algorithm, n_init=1, max_iter=2)
         with thread_limit(params["n_threads"]), warnings.catch_warnings():
             # A few rows may hold fewer distinct points than k.
@@ -343,8 +346,12 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data; float32 and float64 are kept, other types become float64.
+        Sparse X is clustered sparse (see :func:`kmeanslab.kmeans`) and
+        scored by every criterion but "gap", whose uniform reference data
+        would be dense: the default criteria then leave it out, and asking
+        for it raises a ValueError.
     k_range : iterable of int, default=range(2, 11)
         ks to try, each in [2, n_samples - 1] (the silhouette,
         Calinski-Harabasz and Davies-Bouldin are defined there only, and
@@ -448,9 +455,15 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     >>> sel.recommended_k
     3
     """
-    X = check_X(X)
+    sparse = is_sparse(X)
+    X = check_sparse_X(X) if sparse else check_X(X)
     n_samples = X.shape[0]
+    if sparse and criteria is CRITERIA:
+        criteria = tuple(c for c in CRITERIA if c != "gap")
     criteria = _check_criteria(criteria)
+    if sparse and "gap" in criteria:
+        raise ValueError("criteria 'gap' needs dense reference data the size of "
+                         "X; leave it out for sparse X")
     silhouette = check_choice(silhouette, "silhouette", SILHOUETTE_METHODS)
     silhouette_n_samples = check_int(silhouette_n_samples, "silhouette_n_samples", 2)
     n_refs = check_int(n_refs, "n_refs", 1)
