@@ -306,13 +306,15 @@ class DaskBackend:
             self, n_clusters)
 
     def label_counts(self, labels, n_clusters):
-        """Samples per cluster: known without a pass when the labels' inertia
-        was measured (as at the end of every run)."""
+        """Samples per cluster: known without a pass over the data when the
+        labels' inertia was measured by :meth:`inertia`, else one task per
+        block over the labels alone."""
         labels = self._block_labels(labels)
         if labels.stats is not None:
             if isinstance(labels.stats[1], Delayed):
                 labels.stats = (labels.stats[0], labels.stats[1].compute())
-            return labels.stats[1][1]
+            if labels.stats[1][1] is not None:
+                return labels.stats[1][1]
         return tree([call(label_counts_task, it, part, n_clusters)
                      for it, part in zip(labels.items, labels.parts)]).compute()
 
@@ -346,6 +348,9 @@ class _LloydRun:
         self.inputs = backend.group_inputs
         self.order = literal(self.groups, "groups")
         self.results = [None] * len(self.groups)
+        # (centres, inertia) of the last step: the inertia of its labels to
+        # those centres, which the engine asks for again at the end of a run.
+        self.measured = None
         # Where block b's labels are: results[group_of[b]], part (0, j).
         self.group_of = np.empty(backend.n_blocks, dtype=np.int64)
         self.parts = [None] * backend.n_blocks
@@ -358,8 +363,9 @@ class _LloydRun:
     def labels(self):
         if self.results[0] is None:
             return np.full(self.backend.n_samples, -1, dtype=np.int32)
+        centers, inertia = self.measured
         return BlockLabels([self.results[g] for g in self.group_of], self.parts,
-                           self.backend.offsets)
+                           self.backend.offsets, stats=(centers, (inertia, None)))
 
     def _params(self, centers, center_shift):
         """The graph node every block task of a step reads."""
@@ -376,6 +382,7 @@ class _LloydRun:
         total = call(add_in_block_order, self.order, *items(results, 1))
         self.results, total = submit_and_fetch(results, total)
         sums, weights, counts, n_changed, inertia = total
+        self.measured = (np.array(centers, dtype=b.dtype), float(inertia))
         return StepStats(sums, weights, counts, int(n_changed), float(inertia))
 
     def farthest(self, centers, n):
