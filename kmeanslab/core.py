@@ -124,7 +124,9 @@ def fit_dask(X, n_clusters=8, *, sample_weight=None, init="k-means||",
     algorithm : str, default="auto"
         "lloyd" or "hamerly" (whose bounds stay beside the labels on the
         workers); "auto", "elkan" and "yinyang" run "hamerly". All give the
-        same result.
+        same result. Blocks that are not persisted (see ``persist``) run
+        "lloyd": reading them dominates each pass, and the bounds would be
+        most of the memory the fit holds.
     {random_state}
     {record_labels}
     copy_x : bool, default=True

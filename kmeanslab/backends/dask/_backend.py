@@ -48,7 +48,6 @@ class DaskBackend:
     """
 
     name = "dask"
-    algorithms = ("lloyd", "hamerly")
     init_aliases = MappingProxyType({"k-means++": "k-means||"})
     refinements = ("breathing",)
     seeds_from_sample = True
@@ -65,6 +64,11 @@ class DaskBackend:
         self.X = X
         self.weights = sw
         self.persist = bool(persist)
+        # Hamerly's bounds (two per row) stay beside the labels: on persisted
+        # blocks they skip most distances; on blocks streamed from their
+        # source every pass is dominated by reading them, and the bounds
+        # would be most of the memory the fit holds, so Lloyd runs.
+        self.algorithms = ("lloyd", "hamerly") if self.persist else ("lloyd",)
         self._blocks = [call(pack, x, w) for x, w in zip(x_blocks, w_blocks)]
         self._to_persist = self.persist
         self.offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
