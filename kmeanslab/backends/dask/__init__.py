@@ -10,9 +10,9 @@ unchanged on the client; a pass over the data is one task per row block
   thread's worker holds (:attr:`DaskBackend.groups`, bundled once), not one
   per block: the scheduler's work and the client's per step grow with the
   number of worker threads. Each block is assigned by the engine's fused
-  Lloyd kernel, or by Hamerly's bounded kernel with its bounds kept beside
-  the block's labels (``algorithm="auto"`` runs Hamerly, which gives
-  Lloyd's result). A task returns its blocks' new labels (and bounds),
+  Lloyd kernel, or on persisted blocks by Hamerly's bounded kernel with its
+  bounds kept beside the block's labels (``algorithm="auto"`` runs Hamerly,
+  which gives Lloyd's result). A task returns its blocks' new labels (and bounds),
   which stay where they were computed for the next step, and each block's
   partial sums, weights, counts, changed labels and inertia, which alone
   travel to one reduction task that adds them in block order with a tree
