@@ -8,6 +8,8 @@ kmeans
     The function behind it, returning a KMeansResult.
 kmeans_plusplus
     k-means++ seeding.
+SphericalKMeans, spherical_kmeans
+    Spherical (cosine) k-means for dense or sparse rows (text).
 ConvergenceTrace, KMeansResult
     What a fit records and returns.
 thread_limit
@@ -30,6 +32,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "ConvergenceTrace": ".trace",
     "KMeans": ".estimator",
+    "SphericalKMeans": ".spherical",
+    "spherical_kmeans": ".spherical",
     "KMeansResult": ".core",
     "kmeans": ".core",
     "kmeans_plusplus": ".init",

@@ -212,7 +212,7 @@ def working_space(backend, copy_x):
 
 
 def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
-        random_state, record_labels, copy_x, n_threads, refine):
+        random_state, record_labels, copy_x, n_threads, refine, project=None):
     """k-means with ``n_init`` restarts on ``backend``, keeping the best run.
 
     Parameters
@@ -225,6 +225,11 @@ def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
         backend runs as another (``backend.init_aliases``), an algorithm it
         lacks (Lloyd runs instead, with the same result) and a refinement
         it lacks (ValueError) are resolved before any pass over the data.
+    project : callable or None, default=None
+        Applied to the centres of every run (see
+        :func:`kmeanslab._engine.run_single`); only with ``refine=None``
+        and ``copy_x=False`` (centring would move the data off the set the
+        projection maps onto).
 
     Returns
     -------
@@ -259,6 +264,11 @@ def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
     working, space = working_space(backend, copy_x)
     params = dict(algorithm=algorithm, max_iter=max_iter,
                   tol=space.variance_mean * tol, record_labels=record_labels)
+    if project is not None:
+        if refine is not None or space.shift is not None:
+            raise ValueError("a projection of the centres needs refine=None and "
+                             "uncentred data (copy_x=False)")
+        params["project"] = project
     best = None
     runs = []
     moves = []

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
-               record_labels=False, start_message="Initialization complete"):
+               record_labels=False, start_message="Initialization complete",
+               project=None):
     """Run k-means once from ``centers_init`` on ``backend``.
 
     Parameters
@@ -44,6 +45,10 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     start_message : str or None, default="Initialization complete"
         Logged (DEBUG) before the first iteration; callers running k-means
         from centres of their own (breathing) say what those are.
+    project : callable or None, default=None
+        Maps float64 centres of shape (n_clusters, n_features) to the
+        centres the run uses, applied to the initial centres and after
+        every update (spherical k-means scales them to unit norm).
 
     Returns
     -------
@@ -55,6 +60,8 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     t_start = time.perf_counter()
     n_clusters = centers_init.shape[0]
     state = backend.start_run(algorithm, n_clusters)
+    if project is not None:
+        centers_init = project(np.asarray(centers_init, dtype=np.float64))
     centers = np.array(centers_init, dtype=backend.dtype, order="C")
     shift = None
     pending = []  # records whose inertia/labels come from the next assignment
@@ -73,7 +80,8 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         if pending:
             records.append(_complete(pending.pop(), step.inertia, state.labels,
                                      record_labels))
-        new_centers, relocated = _update_centers(backend, state, step, centers)
+        new_centers, relocated = _update_centers(backend, state, step, centers,
+                                                 project)
         shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
         shift_tot = float((shift.astype(np.float64) ** 2).sum())
         centers = new_centers
@@ -120,7 +128,7 @@ def _complete(pending, inertia, labels, record_labels):
                            **pending)
 
 
-def _update_centers(backend, state, step, centers_old):
+def _update_centers(backend, state, step, centers_old, project=None):
     """New centres: the weighted means of their samples, with empty clusters
     moved onto samples far from their centres (as scikit-learn does).
 
@@ -142,7 +150,8 @@ def _update_centers(backend, state, step, centers_old):
     as if none had moved: a point inside the data, where the next step
     decides again which samples it keeps. When there are more empty
     clusters than samples of positive weight, the clusters beyond that keep
-    their centre.
+    their centre. ``project``, when given, maps the new centres (float64)
+    to the ones returned.
     """
     sums = np.array(step.sums, dtype=np.float64)
     weights = np.array(step.weights, dtype=np.float64)
@@ -171,5 +180,7 @@ def _update_centers(backend, state, step, centers_old):
     new_centers[kept] = sums[kept] / weights[kept, None]
     for cluster, row in relocated_rows:
         new_centers[cluster] = row
+    if project is not None:
+        new_centers = project(new_centers)
     return (new_centers.astype(backend.dtype),
             tuple(int(c) for c in empty))

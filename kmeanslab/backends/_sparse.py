@@ -18,13 +18,19 @@ from ._cpu import CPUBackend, _half_min_center_dist, _Run
 from ._protocol import DataSummary, StepStats, unsupported
 
 
-def _centers_and_norms(centers, dtype):
+def _centers_and_norms(centers, dtype, unit_centers=False):
     """C-contiguous centres in ``dtype``, their (n_features, n_clusters)
-    transpose and squared norms (in ``dtype``, accumulated in feature
-    order as scikit-learn's ``row_norms`` does for dense rows)."""
+    transpose and squared norms (in ``dtype``, as scikit-learn's
+    ``row_norms`` computes them for dense rows). With ``unit_centers`` the
+    centres are known to have unit norm and their squared norms are taken
+    as exactly 1 (0 for a zero centre): the nearest centre is then the one
+    of largest dot product, ties to the lowest index, instead of being
+    decided by the last bits of the computed norms."""
     centers = np.ascontiguousarray(centers, dtype=dtype)
-    return (centers, np.ascontiguousarray(centers.T),
-            np.einsum("ij,ij->i", centers, centers))
+    sq_norms = np.einsum("ij,ij->i", centers, centers)
+    if unit_centers:
+        sq_norms = (sq_norms > 0).astype(dtype)
+    return centers, np.ascontiguousarray(centers.T), sq_norms
 
 
 class SparseBackend:
@@ -38,6 +44,11 @@ class SparseBackend:
         float64, sorted indices without duplicates, finite.
     sample_weight : ndarray of shape (n_samples,)
         Validated, C-contiguous, of X's dtype.
+    unit_centers : bool, default=False
+        The centres asked about always have unit norm (spherical k-means on
+        unit rows): their squared norms are taken as exactly 1, so that
+        rows equally similar to several centres (rows sharing no term with
+        any) go to the lowest index.
 
     Notes
     -----
@@ -70,9 +81,10 @@ class SparseBackend:
     dtype = CPUBackend.dtype
     n_blocks = CPUBackend.n_blocks
 
-    def __init__(self, X, sample_weight):
+    def __init__(self, X, sample_weight, unit_centers=False):
         self.X = X
         self.sample_weight = sample_weight
+        self.unit_centers = unit_centers
         self.starts = common.block_starts(X.shape[0])
         self._x_sq_norms = None
         self._x_sq_norms64 = None
@@ -135,7 +147,7 @@ class SparseBackend:
             return self
         X = self.X.copy()
         X.data *= self.dtype.type(scale)
-        return SparseBackend(X, self.sample_weight)
+        return SparseBackend(X, self.sample_weight, unit_centers=self.unit_centers)
 
     # --- Sample access and seeding --------------------------------------------
 
@@ -164,7 +176,7 @@ class SparseBackend:
     # --- Distances --------------------------------------------------------------
 
     def assign(self, centers):
-        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype, self.unit_centers)
         labels = np.full(self.n_samples, -1, dtype=np.int32)
         sq_dists = np.empty(self.n_samples, dtype=self.dtype)
         n_changed = np.empty(self.n_blocks, dtype=np.int64)
@@ -175,7 +187,7 @@ class SparseBackend:
     def assign_two(self, centers):
         """Nearest centre, its squared distance and the squared distance to
         the second-nearest centre, for every sample."""
-        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        _, centers_t, c_sq_norms = _centers_and_norms(centers, self.dtype, self.unit_centers)
         n = self.n_samples
         labels = np.empty(n, dtype=np.int32)
         sq_dists = np.empty(n, dtype=self.dtype)
@@ -196,14 +208,14 @@ class SparseBackend:
 
     def sq_dist_to_assigned(self, centers, labels):
         """Squared distance of every sample to its assigned centre."""
-        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype, self.unit_centers)
         out = np.empty(self.n_samples, dtype=self.dtype)
         sparse.sq_dist_to_assigned_sparse(*self._csr, centers, c_sq_norms,
                                           np.asarray(labels), out)
         return out
 
     def inertia(self, centers, labels):
-        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype)
+        centers, _, c_sq_norms = _centers_and_norms(centers, self.dtype, self.unit_centers)
         out = np.empty(self.n_blocks, dtype=np.float64)
         sparse.inertia_sparse(*self._csr, self.sample_weight, centers, c_sq_norms,
                               np.asarray(labels), self.starts, out)
@@ -239,7 +251,7 @@ class _SparseRun(_Run):
 
     def step(self, centers, center_shift=None):
         b = self.backend
-        centers, centers_t, c_sq_norms = _centers_and_norms(centers, b.dtype)
+        centers, centers_t, c_sq_norms = _centers_and_norms(centers, b.dtype, b.unit_centers)
         self._assign(centers, centers_t, c_sq_norms, center_shift)
         sparse.group_by_label(self.labels, self.order, self.cluster_starts)
         sparse.cluster_stats_sparse(

@@ -39,19 +39,21 @@ class StabilityResult:
     subsample: float = 0.8
 
 
-def stability_scores(X, k, n_runs, subsample, seed, fit_params):
-    """Pairwise ARIs for one k (validated input)."""
+def stability_scores(X, k, n_runs, subsample, seed, fit_params, fit=None):
+    """Pairwise ARIs for one k (validated input); ``fit`` is the clustering
+    function (:func:`kmeanslab.kmeans` when None)."""
     from sklearn.metrics import adjusted_rand_score
 
     from ..core import kmeans
 
+    fit = kmeans if fit is None else fit
     n = X.shape[0]
     m = int(round(subsample * n))
     rng = stream(seed, STABILITY_STREAM, k)
     runs = []
     for _ in range(n_runs):
         rows = np.sort(rng.choice(n, size=m, replace=False))
-        labels = kmeans(X[rows], k, random_state=child_seed(rng), **fit_params).labels
+        labels = fit(X[rows], k, random_state=child_seed(rng), **fit_params).labels
         runs.append((rows, labels))
     scores = []
     for i in range(n_runs):

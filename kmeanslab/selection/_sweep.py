@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._rowdist import check_metric
 from .._validation import check_int, check_sparse_X, check_X
 from ..backends import is_sparse
 from ._common import (CRITERIA, CRITERION_ALIASES, REFERENCES, SILHOUETTE_METHODS,
@@ -154,8 +155,21 @@ class _Sweep:
 
     def __init__(self, X, criteria, silhouette, silhouette_n_samples, seed,
                  fit_params, n_distinct, n_refs, reference, n_runs, subsample,
-                 n_threads):
+                 n_threads, metric="euclidean"):
         self.X = X
+        self.metric = metric
+        if metric == "cosine":
+            # Spherical k-means; the centroid-based criteria measure the
+            # unit rows (chord distances).
+            from ..spherical import spherical_kmeans, unit_rows
+
+            self.fit = spherical_kmeans
+            self.X_unit = unit_rows(X)[0]
+        else:
+            from ..core import kmeans
+
+            self.fit = kmeans
+            self.X_unit = X
         self.criteria = criteria
         self.silhouette = silhouette
         self.silhouette_n_samples = silhouette_n_samples
@@ -175,14 +189,13 @@ class _Sweep:
 
     def __call__(self, k):
         from .._threads import thread_limit
-        from ..core import kmeans
 
         if k > self.n_distinct:
             return self.empty_row(k, f"X has only {self.n_distinct} distinct points, "
                                      f"fewer than k"), None
         with thread_limit(self.fit_params["n_threads"]):
             start = time.perf_counter()
-            model = kmeans(self.X, k, random_state=self.seed, **self.fit_params)
+            model = self.fit(self.X, k, random_state=self.seed, **self.fit_params)
             fit_seconds = time.perf_counter() - start
             n_found = int(np.count_nonzero(np.bincount(model.labels, minlength=k)))
             if n_found < k:
@@ -199,7 +212,7 @@ class _Sweep:
         fits will run, so that numba compiles (or loads) their kernels here
         and not inside the first k's ``fit_seconds``."""
         from .._threads import thread_limit
-        from ..core import kmeans, resolve_algorithm
+        from ..core import resolve_algorithm
 
         n_samples, n_features = self.X.shape
         algorithm = resolve_algorithm(self.fit_params.get("algorithm", "auto"),
@@ -211,7 +224,7 @@ class _Sweep:
         with thread_limit(params["n_threads"]), warnings.catch_warnings():
             # A few rows may hold fewer distinct points than k.
             warnings.simplefilter("ignore")
-            kmeans(rows, min(k, rows.shape[0]), random_state=0, **params)
+            self.fit(rows, min(k, rows.shape[0]), random_state=0, **params)
 
     def _scores(self, k, model):
         from .. import metrics
@@ -220,9 +233,11 @@ class _Sweep:
         if "silhouette" in self.criteria:
             out.update(self._silhouette(k, model))
         if "calinski_harabasz" in self.criteria:
-            out["calinski_harabasz"] = float(metrics.calinski_harabasz_score(X, labels))
+            out["calinski_harabasz"] = float(
+                metrics.calinski_harabasz_score(self.X_unit, labels))
         if "davies_bouldin" in self.criteria:
-            out["davies_bouldin"] = float(metrics.davies_bouldin_score(X, labels))
+            out["davies_bouldin"] = float(
+                metrics.davies_bouldin_score(self.X_unit, labels))
         if "gap" in self.criteria:
             gap, gap_se, _, _ = gap_for_k(k, model.inertia, self.sampler,
                                           self.seed, self.n_refs, self.fit_params)
@@ -230,7 +245,7 @@ class _Sweep:
         if ("stability" in self.criteria
                 and k <= int(round(self.subsample * X.shape[0]))):
             scores = stability_scores(X, k, self.n_runs, self.subsample, self.seed,
-                                      self.fit_params)
+                                      self.fit_params, fit=self.fit)
             out.update(stability=float(scores.mean()), stability_std=float(scores.std()))
         return out
 
@@ -240,13 +255,14 @@ class _Sweep:
         X, labels = self.X, model.labels
         if self.silhouette == "exact":
             return {"silhouette": float(metrics.silhouette_score(
-                X, labels, n_threads=self.fit_params["n_threads"]))}
+                X, labels, metric=self.metric,
+                n_threads=self.fit_params["n_threads"]))}
         if self.silhouette == "simplified":
             return {"silhouette": float(metrics.simplified_silhouette(
-                X, labels, model.centers))}
+                self.X_unit, labels, model.centers))}
         est = metrics.silhouette_estimate(
             X, labels, n_samples=self.silhouette_n_samples,
-            random_state=stream(self.seed, SILHOUETTE_STREAM, k))
+            random_state=stream(self.seed, SILHOUETTE_STREAM, k), metric=self.metric)
         return {"silhouette": float(est.estimate), "silhouette_low": float(est.low),
                 "silhouette_high": float(est.high)}
 
@@ -341,7 +357,7 @@ def _check_n_jobs(n_jobs):
 def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
              n_init="auto", random_state=None, n_jobs=1, progress=True,
              silhouette_n_samples=2000, n_refs=10, reference="uniform", n_runs=5,
-             subsample=0.8, **kmeans_params):
+             subsample=0.8, metric="euclidean", **kmeans_params):
     """Fit k-means for each k and compare the fits with several criteria.
 
     Parameters
@@ -396,6 +412,14 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     subsample : float, default=0.8
         Fraction of the rows in each stability subsample; a k above that
         many rows gets a NaN stability.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        "cosine" fits spherical k-means
+        (:func:`kmeanslab.spherical_kmeans`; ``inertia`` is then its
+        objective, the sum of 1 - cos), scores the exact and sampled
+        silhouette with cosine distances, and Calinski-Harabasz,
+        Davies-Bouldin and the simplified silhouette on the rows scaled to
+        unit norm; "gap" is left out as for sparse X, and ``copy_x`` does
+        not apply.
     **kmeans_params
         ``init`` (a name or callable), ``max_iter``, ``tol``, ``algorithm``,
         ``n_threads``, ``copy_x``: passed to every :func:`kmeanslab.kmeans`
@@ -458,12 +482,18 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     sparse = is_sparse(X)
     X = check_sparse_X(X) if sparse else check_X(X)
     n_samples = X.shape[0]
-    if sparse and criteria is CRITERIA:
+    metric = check_metric(metric)
+    no_gap = sparse or metric == "cosine"
+    if no_gap and criteria is CRITERIA:
         criteria = tuple(c for c in CRITERIA if c != "gap")
     criteria = _check_criteria(criteria)
-    if sparse and "gap" in criteria:
+    if no_gap and "gap" in criteria:
         raise ValueError("criteria 'gap' needs dense reference data the size of "
-                         "X; leave it out for sparse X")
+                         "X in Euclidean space; leave it out for sparse X or "
+                         "metric='cosine'")
+    if metric == "cosine" and "copy_x" in kmeans_params:
+        raise TypeError("copy_x does not apply to metric='cosine' (spherical "
+                        "k-means never centres)")
     silhouette = check_choice(silhouette, "silhouette", SILHOUETTE_METHODS)
     silhouette_n_samples = check_int(silhouette_n_samples, "silhouette_n_samples", 2)
     n_refs = check_int(n_refs, "n_refs", 1)
@@ -490,7 +520,7 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
         n_threads = max(1, numba.get_num_threads() // n_jobs)
     sweep = _Sweep(X, criteria, silhouette, silhouette_n_samples,
                    base_seed(random_state), fit_params, n_distinct, n_refs,
-                   reference, n_runs, subsample, n_threads)
+                   reference, n_runs, subsample, n_threads, metric)
     sweep.warm_up(ks[0])
     if n_jobs > 1:
         # One outer BLAS limit: the per-fit limits entered and left by the
