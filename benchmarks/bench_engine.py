@@ -575,6 +575,9 @@ def parse_args(argv=None):
                         help="iteration cap, tol=0 (default 20)")
     parser.add_argument("--seeds", type=int, help="seeds of the default fits (default 3)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--algorithm", action="append", metavar="NAME",
+                        help="run only these kmeanslab algorithms (repeatable; "
+                             "default: every one the package accepts)")
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help="also write everything printed to FILE")
     parser.add_argument("--grid", action="store_true",
@@ -612,6 +615,12 @@ def run(args):
         print(line)
     with limit_threads(args.threads):
         algorithms = kmeanslab_algorithms()
+        if args.algorithm:
+            unknown = sorted(set(args.algorithm) - set(algorithms))
+            if unknown:
+                raise SystemExit(f"--algorithm: unknown {unknown}; choose from "
+                                 f"{', '.join(algorithms)}")
+            algorithms = [a for a in algorithms if a in args.algorithm]
         warm_up(algorithms, args.threads)
         print(f"threads: {args.threads} for every peer (threadpoolctl for BLAS and "
               f"OpenMP, faiss.omp_set_num_threads, numba, kmeanslab n_threads); "
