@@ -71,22 +71,27 @@ class KMeansResult:
     trace: ConvergenceTrace
 
 
-def resolve_algorithm(algorithm, n_samples, n_features, n_clusters):
+def resolve_algorithm(algorithm, n_samples, n_features, n_clusters,
+                      sparse=False):
     """The algorithm ``"auto"`` stands for.
 
     Rule (from ``benchmarks/bench_engine.py``): Hamerly's bounds pay off when
     they let most samples skip the distance pass, which they do for every
-    workload measured here once ``n_clusters >= 2``; the plain Lloyd pass is
-    only chosen for ``n_clusters == 1`` or tiny data (``n_samples < 256``),
-    where the bounds' bookkeeping costs more than it saves. ``"elkan"`` is
-    accepted for scikit-learn compatibility and runs the bounded variant,
-    which gives the same result as Lloyd.
+    dense workload measured here once ``n_clusters >= 2``; the plain Lloyd
+    pass is only chosen for ``n_clusters == 1`` or tiny data
+    (``n_samples < 256``), where the bounds' bookkeeping costs more than it
+    saves, and for ``sparse`` rows: on TF-IDF text (thousands of
+    dimensions, ``benchmarks/bench_text.py``) distances concentrate, the
+    single lower bound fails for almost every row, and the bounded pass
+    costs three times Lloyd's. ``"elkan"`` is accepted for scikit-learn
+    compatibility and runs the bounded variant, which gives the same result
+    as Lloyd.
     """
     if algorithm == "elkan":
         return "hamerly"
     if algorithm != "auto":
         return algorithm
-    if n_clusters == 1 or n_samples < 256:
+    if n_clusters == 1 or n_samples < 256 or sparse:
         return "lloyd"
     return "hamerly"
 
@@ -127,11 +132,18 @@ class WorkingSpace:
 
     def to_working(self, centers):
         c = np.asarray(centers, dtype=self.dtype)
+        if self.shift is None and self.exponent == 0:
+            return c
         if self.shift is not None:
             c = c - self.shift
         return c * self.dtype.type(self.scale)
 
     def to_user(self, centers):
+        # The identity map passes the array through: a trace holds a set of
+        # centres per iteration, and copying them all costs more than the
+        # run for many clusters in many dimensions (text).
+        if self.shift is None and self.exponent == 0:
+            return np.asarray(centers, dtype=self.dtype)
         c = np.asarray(centers, dtype=self.dtype) / self.dtype.type(self.scale)
         if self.shift is not None:
             c = c + self.shift
@@ -249,7 +261,8 @@ def fit(backend, n_clusters, *, init, n_init, max_iter, tol, algorithm,
                            n_clusters=n_clusters, init=init, n_init=n_init,
                            max_iter=max_iter, tol=tol, algorithm=algorithm,
                            n_threads=n_threads, stacklevel=4))
-    algorithm = resolve_algorithm(algorithm, n_samples, n_features, n_clusters)
+    algorithm = resolve_algorithm(algorithm, n_samples, n_features, n_clusters,
+                                  sparse=backend.name == "sparse")
     if algorithm not in backend.algorithms:
         # Every bounded variant gives Lloyd's result: run the backend's
         # bounded one when it has one, else Lloyd.

@@ -48,7 +48,8 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     project : callable or None, default=None
         Maps float64 centres of shape (n_clusters, n_features) to the
         centres the run uses, applied to the initial centres and after
-        every update (spherical k-means scales them to unit norm).
+        every update (spherical k-means scales them to unit norm); it may
+        work in place on the array it is given, which the loop owns.
 
     Returns
     -------
@@ -61,10 +62,11 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     n_clusters = centers_init.shape[0]
     state = backend.start_run(algorithm, n_clusters)
     if project is not None:
-        centers_init = project(np.asarray(centers_init, dtype=np.float64))
+        centers_init = project(np.array(centers_init, dtype=np.float64))
     centers = np.array(centers_init, dtype=backend.dtype, order="C")
     shift = None
     pending = []  # records whose inertia/labels come from the next assignment
+    difference = np.empty(centers.shape, dtype=np.float64)  # reused each step
     records = []
     stopped = "max_iter"
     verbose = logger.isEnabledFor(logging.DEBUG)
@@ -82,7 +84,11 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
                                      record_labels))
         new_centers, relocated = _update_centers(backend, state, step, centers,
                                                  project)
-        shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        # (new - old)^2 summed per row, squaring in place: the same sums as
+        # ((new - old) ** 2).sum(axis=1) with one temporary instead of two.
+        np.subtract(new_centers, centers, out=difference, dtype=np.float64)
+        difference *= difference
+        shift = np.sqrt(difference.sum(axis=1)).astype(backend.dtype)
         shift_tot = float((shift.astype(np.float64) ** 2).sum())
         centers = new_centers
         pending.append(dict(iteration=it + 1, centers=centers.copy(),
@@ -153,17 +159,23 @@ def _update_centers(backend, state, step, centers_old, project=None):
     their centre. ``project``, when given, maps the new centres (float64)
     to the ones returned.
     """
-    sums = np.array(step.sums, dtype=np.float64)
+    # Copied below only when relocation changes them (a backend may hand
+    # over its own buffers).
+    sums = np.asarray(step.sums, dtype=np.float64)
     weights = np.array(step.weights, dtype=np.float64)
     counts = np.array(step.counts, dtype=np.int64)
     held = counts > 0
-    means = np.zeros_like(sums)
-    means[held] = sums[held] / weights[held, None]
+    # Means of the clusters that hold samples, the old centre elsewhere
+    # (written in place: with many clusters in many dimensions each pass
+    # over the centres costs as much as an assignment of sparse rows).
+    new_centers = np.array(centers_old, dtype=np.float64)
+    np.divide(sums, weights[:, None], out=new_centers, where=held[:, None])
     empty = np.flatnonzero(counts == 0)[:backend.n_positive]
     relocated_rows = []
     if empty.size:
         far = state.farthest(centers_old, empty.size)
         empty = empty[:far.size]
+        sums = sums.copy()
         rows = backend.take_rows(far).astype(np.float64)
         row_weights = backend.weights_of(far).astype(np.float64)
         old = np.asarray(state.labels[far])
@@ -172,15 +184,14 @@ def _update_centers(backend, state, step, centers_old, project=None):
             weights[o] -= w
             counts[o] -= 1
             relocated_rows.append((cluster, row))
-    new_centers = np.array(centers_old, dtype=np.float64)
-    new_centers[held] = means[held]
-    # Clusters that lost samples to relocation and kept some: the mean of
-    # what they kept (drained ones keep the mean of what they held).
-    kept = held & (counts > 0) & (counts < np.asarray(step.counts))
-    new_centers[kept] = sums[kept] / weights[kept, None]
+    if relocated_rows:
+        # Clusters that lost samples to relocation and kept some: the mean
+        # of what they kept (drained ones keep the mean of what they held).
+        kept = held & (counts > 0) & (counts < np.asarray(step.counts))
+        new_centers[kept] = sums[kept] / weights[kept, None]
     for cluster, row in relocated_rows:
         new_centers[cluster] = row
     if project is not None:
         new_centers = project(new_centers)
-    return (new_centers.astype(backend.dtype),
+    return (new_centers.astype(backend.dtype, copy=False),
             tuple(int(c) for c in empty))

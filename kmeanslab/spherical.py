@@ -80,12 +80,11 @@ def unit_rows(X):
 
 
 def _unit_centers(centers):
-    """Centres (float64) scaled to unit norm; a zero centre stays zero."""
-    norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))
-    out = np.array(centers, dtype=np.float64)
-    nonzero = norms > 0
-    out[nonzero] /= norms[nonzero, None]
-    return out
+    """Float64 centres scaled to unit norm in place (a zero centre stays
+    zero); returns them."""
+    norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))[:, None]
+    np.divide(centers, norms, out=centers, where=norms > 0)
+    return centers
 
 
 def _objective(sq_chords, zero_weight):

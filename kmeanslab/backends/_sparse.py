@@ -18,19 +18,23 @@ from ._cpu import CPUBackend, _half_min_center_dist, _Run
 from ._protocol import DataSummary, StepStats, unsupported
 
 
-def _centers_and_norms(centers, dtype, unit_centers=False):
+def _centers_and_norms(centers, dtype, unit_centers=False, centers_t=None):
     """C-contiguous centres in ``dtype``, their (n_features, n_clusters)
     transpose and squared norms (in ``dtype``, as scikit-learn's
     ``row_norms`` computes them for dense rows). With ``unit_centers`` the
     centres are known to have unit norm and their squared norms are taken
     as exactly 1 (0 for a zero centre): the nearest centre is then the one
     of largest dot product, ties to the lowest index, instead of being
-    decided by the last bits of the computed norms."""
+    decided by the last bits of the computed norms. ``centers_t``, when
+    given, is the buffer the transpose is written to (a run reuses one)."""
     centers = np.ascontiguousarray(centers, dtype=dtype)
     sq_norms = np.einsum("ij,ij->i", centers, centers)
     if unit_centers:
         sq_norms = (sq_norms > 0).astype(dtype)
-    return centers, np.ascontiguousarray(centers.T), sq_norms
+    if centers_t is None:
+        centers_t = np.empty((centers.shape[1], centers.shape[0]), dtype=dtype)
+    sparse.transpose_into(centers, centers_t)
+    return centers, centers_t, sq_norms
 
 
 class SparseBackend:
@@ -180,8 +184,10 @@ class SparseBackend:
         labels = np.full(self.n_samples, -1, dtype=np.int32)
         sq_dists = np.empty(self.n_samples, dtype=self.dtype)
         n_changed = np.empty(self.n_blocks, dtype=np.int64)
-        sparse.assign_sparse(*self._csr, self.x_sq_norms, centers_t, c_sq_norms,
-                             self.starts, labels, sq_dists, n_changed)
+        inertia = np.empty(self.n_blocks, dtype=np.float64)
+        sparse.assign_sparse(*self._csr, self.sample_weight, self.x_sq_norms,
+                             centers_t, c_sq_norms, self.starts, labels, sq_dists,
+                             n_changed, inertia)
         return labels, sq_dists
 
     def assign_two(self, centers):
@@ -244,33 +250,46 @@ class _SparseRun(_Run):
         self.weights = np.empty(n_clusters, dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=np.int64)
         self.cluster_inertia = np.empty(n_clusters, dtype=np.float64)
+        self.centers_t = np.empty((d, n_clusters), dtype=backend.dtype)
 
     def _assign(self, centers, centers_t, c_sq_norms, center_shift):
-        """Update ``labels`` and ``n_changed`` for these centres."""
+        """Update ``labels`` and ``n_changed`` for these centres; return the
+        step's inertia, or None when the assignment did not measure every
+        row's distance (the statistics pass then does)."""
         raise NotImplementedError
 
     def step(self, centers, center_shift=None):
         b = self.backend
-        centers, centers_t, c_sq_norms = _centers_and_norms(centers, b.dtype, b.unit_centers)
-        self._assign(centers, centers_t, c_sq_norms, center_shift)
+        centers, centers_t, c_sq_norms = _centers_and_norms(
+            centers, b.dtype, b.unit_centers, self.centers_t)
+        inertia = self._assign(centers, centers_t, c_sq_norms, center_shift)
         sparse.group_by_label(self.labels, self.order, self.cluster_starts)
         sparse.cluster_stats_sparse(
             *b._csr, b.sample_weight, centers, c_sq_norms, self.order,
-            self.cluster_starts, self.sums, self.weights, self.counts,
-            self.cluster_inertia)
-        return StepStats(self.sums.copy(), self.weights.copy(), self.counts.copy(),
-                         int(self.n_changed.sum()),
-                         float(self.cluster_inertia.sum()))
+            self.cluster_starts, inertia is None, self.sums, self.weights,
+            self.counts, self.cluster_inertia)
+        if inertia is None:
+            inertia = float(self.cluster_inertia.sum())
+        # The buffers themselves: the engine copies what it keeps, and the
+        # next step overwrites them only after that.
+        return StepStats(self.sums, self.weights.copy(), self.counts.copy(),
+                         int(self.n_changed.sum()), inertia)
 
 
 class _SparseLloydRun(_SparseRun):
     """Distances to every centre for every row, every step."""
 
+    def __init__(self, backend, n_clusters):
+        super().__init__(backend, n_clusters)
+        self.sq_dists = np.empty(backend.n_samples, dtype=backend.dtype)
+        self.block_inertia = np.empty(backend.n_blocks, dtype=np.float64)
+
     def _assign(self, centers, centers_t, c_sq_norms, center_shift):
         b = self.backend
-        sq_dists = np.empty(b.n_samples, dtype=b.dtype)
-        sparse.assign_sparse(*b._csr, b.x_sq_norms, centers_t, c_sq_norms,
-                             b.starts, self.labels, sq_dists, self.n_changed)
+        sparse.assign_sparse(*b._csr, b.sample_weight, b.x_sq_norms, centers_t,
+                             c_sq_norms, b.starts, self.labels, self.sq_dists,
+                             self.n_changed, self.block_inertia)
+        return float(self.block_inertia.sum())
 
 
 class _SparseHamerlyRun(_SparseRun):
@@ -292,6 +311,7 @@ class _SparseHamerlyRun(_SparseRun):
             *b._csr, b.x_sq_norms, centers, centers_t, c_sq_norms,
             _half_min_center_dist(centers), self.drift, self.max_drift, b.starts,
             self.labels, self.upper_stored, self.lower_stored, self.n_changed)
+        return None
 
 
 _RUNS = {"lloyd": _SparseLloydRun, "hamerly": _SparseHamerlyRun}

@@ -216,7 +216,8 @@ class _Sweep:
 
         n_samples, n_features = self.X.shape
         algorithm = resolve_algorithm(self.fit_params.get("algorithm", "auto"),
-                                      n_samples, n_features, k)
+                                      n_samples, n_features, k,
+                                      sparse=is_sparse(self.X))
         rows = self.X[:min(n_samples, max(2 * k, 64))]
         if not is_sparse(rows):
             rows = np.ascontiguousarray(rows)

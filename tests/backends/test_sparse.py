@@ -180,6 +180,12 @@ def test_fit_matches_sklearn_and_dense(random_seed, algorithm, dtype):
     assert result.centers.dtype == dtype
 
 
+def test_auto_runs_lloyd_on_sparse_rows():
+    X, dense = _sparse_data(0, n_samples=600)
+    assert kmeans(X, N_CLUSTERS, random_state=0).algorithm == "lloyd"
+    assert kmeans(dense, N_CLUSTERS, random_state=0).algorithm == "hamerly"
+
+
 def test_bounded_run_equals_lloyd_bitwise(random_seed):
     """The bounded run recounts the sums from every row each step, so its
     centres are Lloyd's bit for bit."""

@@ -179,7 +179,8 @@ def test_estimator(random_seed, sparse):
     assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-10)
     np.testing.assert_array_equal(km.fit_predict(X), km.labels_)
     np.testing.assert_allclose(km.fit_transform(X), km.transform(X))
-    assert km._n_init == 1 and km.algorithm_ == "hamerly"
+    # "auto": Hamerly on dense rows, Lloyd on sparse ones.
+    assert km._n_init == 1 and km.algorithm_ == ("lloyd" if sparse else "hamerly")
     assert not hasattr(km, "partial_fit")
 
 
