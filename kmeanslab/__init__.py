@@ -10,6 +10,8 @@ kmeans_plusplus
     k-means++ seeding.
 SphericalKMeans, spherical_kmeans
     Spherical (cosine) k-means for dense or sparse rows (text).
+load
+    Read a model written by ``model.save(path)`` (no pickle).
 ConvergenceTrace, KMeansResult
     What a fit records and returns.
 thread_limit
@@ -37,6 +39,7 @@ _LAZY = {
     "KMeansResult": ".core",
     "kmeans": ".core",
     "kmeans_plusplus": ".init",
+    "load": ".persistence",
     "thread_limit": "._threads",
     "centroid_index": ".metrics",
     "silhouette_score": ".metrics",

@@ -219,6 +219,27 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         labels, _ = backend.assign(centers)
         return -backend.inertia(centers, labels)
 
+    def save(self, path, *, trace=False, force=False):
+        """Write the fitted model to ``path`` without pickle (plain arrays
+        and a JSON header; see :mod:`kmeanslab.persistence`); read it back
+        with :func:`kmeanslab.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        trace : bool, default=False
+            Store ``trace_`` too.
+        force : bool, default=False
+            Overwrite an existing file.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .persistence import save
+
+        return save(self, path, trace=trace, force=force)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True

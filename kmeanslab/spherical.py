@@ -306,6 +306,9 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """Fit, then return the cosine distances to the centres."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
+    # Saving without pickle, as KMeans does (kmeanslab.persistence).
+    save = KMeans.save
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
