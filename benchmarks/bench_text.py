@@ -21,7 +21,8 @@ over its own labels, so that both estimators are judged by what spherical
 k-means minimises.
 
 Run ``python benchmarks/bench_text.py`` (``--threads N`` to set every thread
-pool, ``--repeat R``); it prints the table in the README.
+pool, ``--repeat R``); it prints the table in the README and, with the
+``onnx`` extra, how many rows the exported models label as ``predict`` does.
 """
 
 from __future__ import annotations
@@ -118,6 +119,31 @@ def run(X, repeat):
     return rows
 
 
+def onnx_agreement(X):
+    """Share of rows whose ONNX label (float32, onnxruntime) equals predict,
+    for SphericalKMeans and KMeans with k=50; None without the onnx extra."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    from kmeanslab import KMeans, SphericalKMeans
+    from kmeanslab.onnx_export import to_onnx
+
+    out = {}
+    for model in (SphericalKMeans(50, random_state=0), KMeans(50, random_state=0)):
+        model.fit(X)
+        session = onnxruntime.InferenceSession(
+            to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"])
+        expected = model.predict(X)
+        agree = 0
+        for start in range(0, X.shape[0], 1000):
+            rows = X[start:start + 1000].toarray().astype(np.float32)
+            labels, _ = session.run(None, {"X": rows})
+            agree += int(np.sum(labels == expected[start:start + 1000]))
+        out[type(model).__name__] = agree / X.shape[0]
+    return out
+
+
 def table(rows):
     """The rows as a Markdown table."""
     lines = ["| k | kmeanslab | ms/iter | scikit-learn ms/iter | speed-up | "
@@ -152,6 +178,10 @@ def main(argv=None):
     else:
         rows = run(X, args.repeat)
     print(table(rows))
+    agreement = onnx_agreement(X)
+    if agreement is not None:
+        print("ONNX (float32) labels equal to predict: " + ", ".join(
+            f"{name} {100 * share:.3f}%" for name, share in agreement.items()))
 
 
 if __name__ == "__main__":
