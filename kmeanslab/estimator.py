@@ -140,14 +140,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
                 algorithm=self.algorithm, random_state=self.random_state,
                 record_labels=self.record_labels, copy_x=self.copy_x,
                 n_threads=self.n_threads, refine=self.refine)
-        self._n_init = len(result.trace.runs)
-        self.cluster_centers_ = result.centers
-        self.labels_ = result.labels
-        self.inertia_ = result.inertia
-        self.n_iter_ = result.n_iter
-        self.trace_ = result.trace
-        self.algorithm_ = result.algorithm
-        self._n_features_out = self.cluster_centers_.shape[0]
+        _store_result(self, result)
         if self.verbose:
             logger.info("%s", result.trace.to_pandas(all_runs=True).to_string())
         return self
@@ -244,6 +237,19 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _store_result(estimator, result):
+    """Set the fitted attributes of a k-means estimator from a fit result
+    (KMeans and SphericalKMeans share them)."""
+    estimator._n_init = len(result.trace.runs)
+    estimator.cluster_centers_ = result.centers
+    estimator.labels_ = result.labels
+    estimator.inertia_ = result.inertia
+    estimator.n_iter_ = result.n_iter
+    estimator.trace_ = result.trace
+    estimator.algorithm_ = result.algorithm
+    estimator._n_features_out = estimator.cluster_centers_.shape[0]
 
 
 @contextmanager

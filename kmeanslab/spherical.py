@@ -279,7 +279,7 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         self
         """
-        from .estimator import _engine_progress
+        from .estimator import _engine_progress, _store_result
 
         X = self._validate_X(X, reset=True, accept_sparse=True)
         with _engine_progress(self.verbose):
@@ -288,14 +288,7 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
                 algorithm=self.algorithm, random_state=self.random_state,
                 record_labels=self.record_labels, n_threads=self.n_threads)
-        self._n_init = len(result.trace.runs)
-        self.cluster_centers_ = result.centers
-        self.labels_ = result.labels
-        self.inertia_ = result.inertia
-        self.n_iter_ = result.n_iter
-        self.trace_ = result.trace
-        self.algorithm_ = result.algorithm
-        self._n_features_out = self.cluster_centers_.shape[0]
+        _store_result(self, result)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
