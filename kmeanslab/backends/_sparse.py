@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .._kernels import common, sparse
+from .._kernels import sparse
 from ._cpu import CPUBackend, _half_min_center_dist, _Run
 from ._protocol import DataSummary, StepStats, unsupported
 
@@ -86,16 +86,10 @@ class SparseBackend:
     n_blocks = CPUBackend.n_blocks
 
     def __init__(self, X, sample_weight, unit_centers=False):
-        self.X = X
-        self.sample_weight = sample_weight
+        # The same row blocks, norm caches and positive-weight bookkeeping
+        # as the dense backend (none of it reads X's layout).
+        CPUBackend.__init__(self, X, sample_weight)
         self.unit_centers = unit_centers
-        self.starts = common.block_starts(X.shape[0])
-        self._x_sq_norms = None
-        self._x_sq_norms64 = None
-        positive = sample_weight > 0
-        self.n_positive = int(np.count_nonzero(positive))
-        # Rows that may receive an empty cluster's centre (None: all).
-        self.positive = None if self.n_positive == X.shape[0] else positive
 
     @property
     def _csr(self):
