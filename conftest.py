@@ -7,8 +7,13 @@ import pytest
 
 _HAS_DASK = importlib.util.find_spec("dask") is not None
 
+_HAS_TRITON = all(importlib.util.find_spec(name) is not None
+                  for name in ("torch", "triton"))
+
 collect_ignore = ([] if _HAS_DASK
                   else ["kmeanslab/backends/dask", "kmeanslab/io/_chunks.py"])
+if not _HAS_TRITON:
+    collect_ignore.append("kmeanslab/_kernels/triton")
 # --doctest-modules would also import every tests/**/conftest.py as a module
 # named "conftest", and the second one clashes with the first ("import file
 # mismatch"); pytest still loads them as conftests.
