@@ -9,13 +9,15 @@ so they cannot drift apart. Pure Python: the CLI imports this module for
 from __future__ import annotations
 
 __all__ = ["ALGORITHMS", "CRITERIA", "CRITERION_ALIASES", "INIT_NAMES",
-           "LANGUAGES", "REFINE_METHODS", "SILHOUETTE_METHODS", "SILHOUETTE_METRICS",
+           "LANGUAGES", "PRECISIONS", "REFINE_METHODS", "SILHOUETTE_METHODS", "SILHOUETTE_METRICS",
            "TABLE_FORMATS"]
 
 #: Seeding schemes (``init``).
 INIT_NAMES = ("k-means++", "random", "k-means||")
 #: ``algorithm`` values; "elkan" runs the bounded variant, "auto" picks one.
 ALGORITHMS = ("auto", "lloyd", "hamerly", "yinyang", "elkan")
+#: ``precision`` values (distance products of the torch backend).
+PRECISIONS = ("exact", "fast", "bf16")
 #: ``refine`` values besides None (plain k-means).
 REFINE_METHODS = ("breathing",)
 #: ``choose_k`` criteria, in the order they are reported.

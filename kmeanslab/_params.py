@@ -96,6 +96,16 @@ PARAMS = {
         "scikit-learn does.",
         "See :mod:`kmeanslab.breathing`; the structural moves are in "
         "``trace.moves``."),
+    "precision": Param(
+        '{"exact", "fast", "bf16"}, default="exact"',
+        "Precision of the distance products for PyTorch tensors (other data "
+        "is always measured in its own precision, as 'exact'): 'exact' uses "
+        "fp32 products; 'fast' uses TF32 tensor cores on CUDA, then measures "
+        "again in float64 the rows whose two nearest centres are closer than "
+        "the products' error bound, so its labels equal 'exact''s; 'bf16' "
+        "uses bfloat16 products without that check (labels may differ where "
+        "two centres are within about 1% of each other).",
+        "See :mod:`kmeanslab.backends.torch`."),
 }
 
 # A line holding only "{name}" (indented), optionally followed by more text

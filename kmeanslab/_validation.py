@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ._options import ALGORITHMS, INIT_NAMES, REFINE_METHODS
+from ._options import ALGORITHMS, INIT_NAMES, PRECISIONS, REFINE_METHODS
 
 
 def check_no_text(X, *, name="X"):
@@ -249,6 +249,13 @@ def check_algorithm(algorithm):
 def check_n_threads(n_threads):
     """None (leave the thread count alone) or a positive int."""
     return None if n_threads is None else check_int(n_threads, "n_threads")
+
+
+def check_precision(precision):
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}"
+                         f", got {precision!r}")
+    return precision
 
 
 def check_refine(refine):

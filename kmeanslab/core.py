@@ -7,7 +7,7 @@ from __future__ import annotations
 from . import _validation as v
 from ._driver import KMeansResult, fit, resolve_algorithm
 from ._params import fill_doc
-from .backends import is_dask_collection, is_sparse
+from .backends import is_dask_collection, is_sparse, is_torch_tensor
 
 __all__ = ["kmeans", "fit_dask", "KMeansResult", "resolve_algorithm"]
 
@@ -16,7 +16,7 @@ __all__ = ["kmeans", "fit_dask", "KMeansResult", "resolve_algorithm"]
 def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
            n_init="auto", max_iter=300, tol=1e-4, algorithm="auto",
            random_state=None, record_labels=False, copy_x=True, n_threads=None,
-           refine=None):
+           refine=None, precision="exact"):
     """Cluster X with k-means, keeping the best of ``n_init`` runs.
 
     Parameters
@@ -30,6 +30,9 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
         A SciPy sparse matrix or array is clustered sparse (CSR; CSC, COO
         and other formats are converted to CSR once, a copy) and never
         centred, as in scikit-learn; "yinyang" runs as "hamerly" on it.
+        A PyTorch tensor (the ``torch`` extra) is clustered on its device,
+        CPU or CUDA, with Lloyd's algorithm (every ``algorithm`` gives its
+        result); the result holds NumPy arrays.
     {n_clusters}
     {sample_weight}
     {init}
@@ -42,6 +45,7 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     {copy_x}
     {n_threads}
     {refine}
+    {precision}
 
     Returns
     -------
@@ -74,7 +78,12 @@ def kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     >>> result.centers.tolist()
     [[1.0, 2.0], [10.0, 2.0]]
     """
-    if is_dask_collection(X):
+    precision = v.check_precision(precision)
+    if is_torch_tensor(X):
+        from .backends.torch import make_backend
+
+        backend = make_backend(X, sample_weight, precision=precision)
+    elif is_dask_collection(X):
         from .backends.dask import DaskBackend
 
         backend = DaskBackend(X, sample_weight)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._params import fill_doc
 from ._validation import check_no_text, check_sample_weight, check_sparse_X
-from .backends import get_backend, is_dask_collection, is_sparse
+from .backends import get_backend, is_dask_collection, is_sparse, is_torch_tensor
 from .core import kmeans
 
 logger = logging.getLogger("kmeanslab")
@@ -42,6 +42,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     {record_labels}
     {n_threads}
     {refine}
+    {precision}
 
     Attributes
     ----------
@@ -62,6 +63,12 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         and timings, for every restart.
     algorithm_ : str
         The algorithm that ran.
+    cluster_centers_tensor_, labels_tensor_ : torch.Tensor
+        Only after a fit on a PyTorch tensor: the centres and labels as
+        tensors on X's device (``cluster_centers_`` and ``labels_`` stay
+        NumPy arrays, as scikit-learn promises). ``predict``, ``transform``
+        and ``score`` accept tensors and answer in NumPy;
+        :func:`kmeanslab.backends.torch.predict_torch` answers on the device.
 
     See Also
     --------
@@ -82,7 +89,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto",
                  max_iter=300, tol=1e-4, verbose=0, random_state=None,
                  copy_x=True, algorithm="auto", record_labels=False,
-                 n_threads=None, refine=None):
+                 n_threads=None, refine=None, precision="exact"):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -95,8 +102,13 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.record_labels = record_labels
         self.n_threads = n_threads
         self.refine = refine
+        self.precision = precision
 
     def _validate_X(self, X, reset, accept_sparse=True):
+        if is_torch_tensor(X):
+            from .backends.torch import validate_torch_X
+
+            return validate_torch_X(self, X, reset)
         if is_dask_collection(X):
             from .backends.dask import validate_dask_X
 
@@ -139,8 +151,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
                 n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
                 algorithm=self.algorithm, random_state=self.random_state,
                 record_labels=self.record_labels, copy_x=self.copy_x,
-                n_threads=self.n_threads, refine=self.refine)
+                n_threads=self.n_threads, refine=self.refine,
+                precision=self.precision)
         _store_result(self, result)
+        _store_tensors(self, X)
         if self.verbose:
             logger.info("%s", result.trace.to_pandas(all_runs=True).to_string())
         return self
@@ -153,6 +167,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         ``minibatch_trace_``."""
         from .minibatch import MiniBatchState
 
+        if is_torch_tensor(X):
+            raise TypeError("partial_fit does not accept a PyTorch tensor; use "
+                            "fit, or pass X.cpu().numpy() in batches")
         first = getattr(self, "_minibatch", None) is None
         X = self._validate_X(X, reset=first, accept_sparse=False)
         if first:
@@ -176,6 +193,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         X = self._validate_X(X, reset=False)
         if is_dask_collection(X):
             return get_backend(X, sample_weight), self.cluster_centers_.astype(X.dtype)
+        if is_torch_tensor(X):
+            from .backends.torch import make_backend
+
+            backend = make_backend(X, sample_weight, precision=self.precision)
+            return backend, self.cluster_centers_.astype(backend.dtype)
         X = check_sparse_X(X) if is_sparse(X) else np.ascontiguousarray(X)
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return get_backend(X, sw), self.cluster_centers_.astype(X.dtype)
@@ -189,7 +211,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             check_is_fitted(self)
             return predict_dask(self.cluster_centers_, self._validate_X(X, reset=False))
         backend, centers = self._backend_for(X)
-        return backend.assign(centers)[0]
+        return backend.user_labels(backend.assign(centers)[0])
 
     def transform(self, X):
         """Distances from each sample of X to every centre,
@@ -200,7 +222,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             check_is_fitted(self)
             return transform_dask(self.cluster_centers_, self._validate_X(X, reset=False))
         backend, centers = self._backend_for(X)
-        return np.sqrt(backend.sq_dists_to_centers(centers))
+        sq_dists = backend.sq_dists_to_centers(centers)
+        if is_torch_tensor(sq_dists):
+            return sq_dists.sqrt().cpu().numpy()
+        return np.sqrt(sq_dists)
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit, then return the distances to the centres."""
@@ -250,6 +275,20 @@ def _store_result(estimator, result):
     estimator.trace_ = result.trace
     estimator.algorithm_ = result.algorithm
     estimator._n_features_out = estimator.cluster_centers_.shape[0]
+
+
+def _store_tensors(estimator, X):
+    """After a fit on a tensor, the centres and labels as tensors on its
+    device too; after any other fit, no such attributes."""
+    if not is_torch_tensor(X):
+        for name in ("cluster_centers_tensor_", "labels_tensor_"):
+            estimator.__dict__.pop(name, None)
+        return
+    import torch
+
+    estimator.cluster_centers_tensor_ = torch.as_tensor(
+        estimator.cluster_centers_, device=X.device)
+    estimator.labels_tensor_ = torch.as_tensor(estimator.labels_, device=X.device)
 
 
 @contextmanager

@@ -107,9 +107,7 @@ def plusplus_init(backend, n_clusters, random_state, n_local_trials=None):
 
     for c in range(1, n_clusters):
         rand_vals = random_state.uniform(size=n_local_trials) * current_pot
-        cumulative = np.cumsum(sw * closest, dtype=np.float64)
-        candidate_ids = np.searchsorted(cumulative, rand_vals)
-        np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
+        candidate_ids = backend.draw_by_potential(closest, rand_vals)
         # Potentials first; then the distances of the chosen candidate only
         # (storing all candidates' distances costs more than computing them).
         _, pots = backend.candidate_sq_dists(

@@ -11,16 +11,20 @@
     (never centred).
 ``dask``
     A row-chunked Dask array or DataFrame (the ``dask`` extra).
+``torch``
+    A PyTorch tensor on CPU or CUDA (the ``torch`` extra).
 
 :func:`get_backend` picks the backend that owns an X.
 """
 
 from __future__ import annotations
 
+import sys
+
 from ._protocol import Backend, DataSummary, RunState, StepStats, unsupported
 
 __all__ = ["Backend", "DataSummary", "RunState", "StepStats", "get_backend",
-           "is_dask_collection", "is_sparse", "unsupported"]
+           "is_dask_collection", "is_sparse", "is_torch_tensor", "unsupported"]
 
 
 def is_dask_collection(X):
@@ -35,13 +39,25 @@ def is_sparse(X):
     return type(X).__module__.startswith("scipy.sparse")
 
 
+def is_torch_tensor(X):
+    """True when X is a PyTorch tensor; never imports torch itself (a
+    tensor exists only once torch is imported)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(X, torch.Tensor)
+
+
 def get_backend(X, sample_weight):
     """The backend that owns X: Dask for a Dask collection (the ``dask``
     extra; ``sample_weight`` may then be None, a number or an array), the
     sparse backend for a SciPy sparse X (validated by
     :func:`kmeanslab._validation.check_sparse_X`), else the in-memory NumPy
     backend (X a validated float ndarray); sample_weight is then a validated
-    ndarray of X's dtype."""
+    ndarray of X's dtype. A PyTorch tensor gets the torch backend (the
+    ``torch`` extra; exact precision)."""
+    if is_torch_tensor(X):
+        from .torch import make_backend
+
+        return make_backend(X, sample_weight)
     if is_dask_collection(X):
         from .dask import DaskBackend
 

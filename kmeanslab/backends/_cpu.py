@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .._kernels import common, hamerly, lloyd, seeding, yinyang
+from .._kernels import common, hamerly, lloyd, seeding, warm, yinyang
 from .._threads import single_threaded_blas, thread_limit
 from ._protocol import DataSummary, StepStats, unsupported
 
@@ -137,6 +137,14 @@ class CPUBackend:
         return random_state.choice(self.n_samples, size=size, replace=False,
                                    p=sw / sw.sum())
 
+    def draw_by_potential(self, closest_sq_dist, targets):
+        """Indices where the weighted running potential reaches ``targets``
+        (``np.searchsorted`` on its float64 cumulative sum)."""
+        sw = np.asarray(self.sample_weight, dtype=np.float64)
+        cumulative = np.cumsum(sw * closest_sq_dist, dtype=np.float64)
+        ids = np.searchsorted(cumulative, targets)
+        return np.clip(ids, None, self.n_samples - 1, out=ids)
+
     def kmeans_parallel_candidates(self, n_clusters, random_state, *,
                                    oversampling, n_rounds):
         """The k-means|| rounds with every sample's distance in memory: one
@@ -232,10 +240,17 @@ class CPUBackend:
         return (np.bincount(labels, weights=sw * sq_dists, minlength=k),
                 np.bincount(labels, weights=sw, minlength=k))
 
-    def removal_utilities(self, centers):
+    def removal_utilities(self, centers, hint=None):
         """Per centre: the error its removal would add (from ``assign_two``
-        and the weights alone, so a backend with those may borrow it)."""
-        labels, sq_dists, second = self.assign_two(centers)
+        and the weights alone, so a backend with those may borrow it; dense
+        rows in few dimensions take the two nearest centres from the
+        ``hint``'s candidates instead, with the same values)."""
+        candidates = (_HintedCandidates.build(self, centers, hint)
+                      if type(self) is CPUBackend else None)
+        if candidates is None:
+            labels, sq_dists, second = self.assign_two(centers)
+        else:
+            labels, sq_dists, second = candidates.two_nearest()
         sw = np.asarray(self.sample_weight, dtype=np.float64)
         return np.bincount(labels, weights=sw * (second - sq_dists),
                            minlength=centers.shape[0])
@@ -247,10 +262,14 @@ class CPUBackend:
                              self.starts, out)
         return float(out.sum())
 
-    def start_run(self, algorithm, n_clusters):
+    def start_run(self, algorithm, n_clusters, hint=None):
+        """A run state; Hamerly's first step uses ``hint`` (see
+        :class:`_HintedCandidates`)."""
         if algorithm not in _RUNS:
             raise unsupported(self.name, f"algorithm={algorithm!r}",
                               f"use one of {self.algorithms}")
+        if algorithm == "hamerly":
+            return _HamerlyRun(self, n_clusters, hint)
         return _RUNS[algorithm](self, n_clusters)
 
     def label_counts(self, labels, n_clusters):
@@ -442,15 +461,24 @@ class _BoundedRun(_Run):
 
 
 class _HamerlyRun(_BoundedRun):
-    """Hamerly: one lower bound per row, for all centres but its own."""
+    """Hamerly: one lower bound per row, for all centres but its own. With
+    a hint, the first step (every row unlabelled) scans each row's hinted
+    candidates instead of every centre, with the same result."""
 
-    def __init__(self, backend, n_clusters):
+    def __init__(self, backend, n_clusters, hint=None):
         super().__init__(backend, n_clusters)
         self.lower_stored = np.zeros(backend.n_samples, dtype=backend.dtype)
         self.max_drift = 0.0
+        self.hint = hint
 
     def _assign(self, centers, center_shift):
         b = self.backend
+        hint, self.hint = self.hint, None
+        if self.n_steps == 0 and hint is not None:
+            candidates = _HintedCandidates.build(b, centers, hint)
+            if candidates is not None:
+                candidates.hamerly_start(self)
+                return
         if center_shift is not None:
             self.max_drift += float(np.max(center_shift))
         use_blas = b.n_features >= common.BLAS_MIN_FEATURES
@@ -500,6 +528,92 @@ class _YinyangRun(_BoundedRun):
             self.upper_stored, self.lower_stored, self.delta_sums,
             self.delta_weights, self.delta_sq_norms, self.delta_counts,
             self.n_changed)
+
+
+# Hinted candidate lists pay off while a row scans well under all the
+# centres; when the lists would hold more than this fraction of them on
+# average, the full pass (vectorised across rows) is as fast.
+HINT_MAX_FRACTION = 0.5
+
+
+class _HintedCandidates:
+    """Candidate lists of every centre for rows hinted to it (see
+    :mod:`kmeanslab._kernels.warm`), and the passes that use them."""
+
+    def __init__(self, backend, hints, arrays):
+        self.backend = backend
+        self.hints = hints
+        self.arrays = arrays
+
+    @classmethod
+    def build(cls, backend, centers, hint):
+        """The lists for ``hint`` (a :class:`~kmeanslab.backends.Hint` or
+        None), or None where they cannot help: no hint, hints out of range,
+        many features (the full pass then uses BLAS, whose distances the
+        lists cannot reproduce), distances that are not finite, or lists
+        holding most centres."""
+        n_clusters, n_features = centers.shape
+        if (hint is None or n_features >= common.BLAS_MIN_FEATURES
+                or backend.n_samples == 0):
+            return None
+        hints = np.asarray(hint.labels)
+        if hint.relabel is not None:
+            hints = np.asarray(hint.relabel, dtype=np.intp)[hints]
+        if (hints.shape != (backend.n_samples,) or hints.min() < 0
+                or hints.max() >= n_clusters):
+            return None
+        hints = hints.astype(np.intp, copy=False)
+        centers = np.ascontiguousarray(centers, dtype=backend.dtype)
+        nb = backend.n_blocks
+        radii = np.empty((nb, n_clusters), dtype=np.float64)
+        rows = np.empty((nb, n_clusters), dtype=np.int64)
+        warm.hint_radii_dense(backend.X, centers, hints, backend.starts, radii,
+                              rows)
+        radii = np.sqrt(radii.max(axis=0))
+        if not np.all(np.isfinite(radii)):
+            return None
+        # Far above the relative rounding of a squared distance in the
+        # data's precision (about (n_features + 2) eps): rounding can only
+        # add candidates.
+        slack = 64.0 * (n_features + 2) * float(np.finfo(backend.dtype).eps)
+        nearest = np.empty(n_clusters, dtype=np.float64)
+        limits = np.empty(n_clusters, dtype=np.float64)
+        counts = np.empty(n_clusters, dtype=np.int64)
+        warm.candidate_counts(centers, radii, slack, nearest, limits, counts)
+        mean_length = float(rows.sum(axis=0) @ counts) / backend.n_samples
+        if mean_length > HINT_MAX_FRACTION * n_clusters:
+            return None
+        list_starts = np.zeros(n_clusters + 1, dtype=np.int64)
+        np.cumsum(counts, out=list_starts[1:])
+        total = int(list_starts[-1])
+        list_idx = np.empty(total, dtype=np.int64)
+        list_dist = np.empty(total, dtype=np.float64)
+        list_t = np.empty((n_features, total), dtype=backend.dtype)
+        warm.candidate_lists(centers, list_starts, list_idx, list_dist, list_t)
+        return cls(backend, hints, (centers, hints, list_starts, list_idx,
+                                    list_dist, list_t, nearest, slack))
+
+    def two_nearest(self):
+        """Host (labels, squared distance to the nearest and to the second
+        nearest centre): ``assign_two``'s values."""
+        b = self.backend
+        n = b.n_samples
+        labels = np.empty(n, dtype=np.int32)
+        first = np.empty(n, dtype=b.dtype)
+        second = np.empty(n, dtype=b.dtype)
+        warm.two_nearest_hinted_dense(b.X, *self.arrays, b.starts, labels,
+                                      first, second)
+        return labels, first, second
+
+    def hamerly_start(self, run):
+        """Hamerly's first step on ``run``: its labels, bounds and
+        statistics as ``hamerly_step_dense`` sets them from no labels."""
+        b = self.backend
+        warm.hamerly_start_hinted(
+            b.X, b.sample_weight, *self.arrays, run.ref, b.starts, run.labels,
+            run.upper_stored, run.lower_stored, run.delta_sums,
+            run.delta_weights, run.delta_sq_norms, run.delta_counts,
+            run.n_changed)
 
 
 def _half_min_center_dist(centers):

@@ -40,7 +40,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["Backend", "DataSummary", "RunState", "StepStats", "unsupported"]
+__all__ = ["Backend", "DataSummary", "Hint", "RunState", "StepStats",
+           "unsupported"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,25 @@ class DataSummary:
     mean: np.ndarray
     variance_mean: float
     amax: float
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A guess of every sample's nearest centre, from an earlier run on the
+    same backend (breathing k-means starts each run from the last one's
+    labels). Hints only save work: a backend may ignore them, and results
+    never depend on them.
+
+    labels : native labels of shape (n_samples,)
+        The earlier run's labels.
+    relabel : ndarray of shape (n_old_clusters,) or None, default=None
+        Host ints: the index, among the centres now asked about, of the
+        centre that stands in for each earlier centre (None: the same
+        index). The guess for sample i is ``relabel[labels[i]]``.
+    """
+
+    labels: Any
+    relabel: np.ndarray | None = None
 
 
 def unsupported(backend_name, what, advice):
@@ -219,6 +239,14 @@ class Backend(Protocol):
         ``store``) and its weighted sum (host, shape (t,))."""
         ...
 
+    def draw_by_potential(self, closest_sq_dist: Any, targets: np.ndarray
+                          ) -> np.ndarray:
+        """For k-means++'s D^2 sampling: host int64 indices of the first
+        sample at which the running sum of ``weight * closest_sq_dist``
+        (native, shape (n_samples,), accumulated in float64 in row order)
+        reaches each of the host ``targets``, clipped to ``n_samples - 1``."""
+        ...
+
     def kmeans_parallel_candidates(
             self, n_clusters: int, random_state: np.random.RandomState, *,
             oversampling: float, n_rounds: int
@@ -258,11 +286,13 @@ class Backend(Protocol):
         their centre, and their total weight (breathing in)."""
         ...
 
-    def removal_utilities(self, centers: np.ndarray) -> np.ndarray:
+    def removal_utilities(self, centers: np.ndarray, hint: Hint | None = None
+                          ) -> np.ndarray:
         """Host float64 array of shape (n_clusters,): per centre, the
         weighted sum over the samples nearest to it of (squared distance to
         the second-nearest centre - squared distance to it), the error its
-        removal would add (breathing out)."""
+        removal would add (breathing out). ``hint`` may save work, never
+        changes the result."""
         ...
 
     def sq_dists_to_centers(self, centers: np.ndarray) -> Any:
@@ -277,8 +307,10 @@ class Backend(Protocol):
 
     # --- Runs and their labels ------------------------------------------------
 
-    def start_run(self, algorithm: str, n_clusters: int) -> RunState:
-        """A fresh run state for one of ``algorithms``."""
+    def start_run(self, algorithm: str, n_clusters: int,
+                  hint: Hint | None = None) -> RunState:
+        """A fresh run state for one of ``algorithms``; its first step may
+        use ``hint`` to save work, with the same result."""
         ...
 
     def label_counts(self, labels: Any, n_clusters: int) -> np.ndarray:

@@ -74,6 +74,7 @@ class SparseBackend:
     thread_context = CPUBackend.thread_context
     weights_of = CPUBackend.weights_of
     weighted_sample = CPUBackend.weighted_sample
+    draw_by_potential = CPUBackend.draw_by_potential
     kmeans_parallel_candidates = CPUBackend.kmeans_parallel_candidates
     label_counts = CPUBackend.label_counts
     count_distinct = CPUBackend.count_distinct
@@ -223,7 +224,8 @@ class SparseBackend:
 
     # --- Runs -------------------------------------------------------------------
 
-    def start_run(self, algorithm, n_clusters):
+    def start_run(self, algorithm, n_clusters, hint=None):
+        """A run state (``hint`` is not used: every step is a full pass)."""
         if algorithm not in _RUNS:
             raise unsupported(self.name, f"algorithm={algorithm!r}",
                               f"use one of {self.algorithms}")

@@ -54,8 +54,16 @@ def _dask():
     return DaskBackend(da.from_array(X, chunks=(15, 2)), None, persist=False)
 
 
+def _torch():
+    torch = pytest.importorskip("torch")
+    from kmeanslab.backends.torch import make_backend
+
+    X, _ = _data()
+    return make_backend(torch.from_numpy(X))
+
+
 BACKENDS = [pytest.param(_cpu, id="cpu"), pytest.param(_sparse, id="sparse"),
-            pytest.param(_dask, id="dask")]
+            pytest.param(_dask, id="dask"), pytest.param(_torch, id="torch")]
 
 
 def _calls(backend, centers):
@@ -71,6 +79,8 @@ def _calls(backend, centers):
         "weights_of": lambda: backend.weights_of(np.array([0, 3])),
         "weighted_sample": lambda: backend.weighted_sample(2, random_state),
         "candidate_sq_dists": lambda: backend.candidate_sq_dists(centers, closest),
+        "draw_by_potential": lambda: backend.draw_by_potential(
+            np.ones(backend.n_samples, dtype=backend.dtype), np.array([0.5, 3.0])),
         "kmeans_parallel_candidates": lambda: backend.kmeans_parallel_candidates(
             N_CLUSTERS, random_state, oversampling=2.0, n_rounds=2),
         "assign": lambda: backend.assign(centers),
@@ -133,10 +143,10 @@ def test_every_method_answers_or_names_the_backend(make):
             refused.append(name)
     # A backend may refuse only what its declared capabilities keep the
     # driver from asking.
-    assert set(refused) <= {"candidate_sq_dists", "assign_two",
+    assert set(refused) <= {"candidate_sq_dists", "draw_by_potential", "assign_two",
                             "sq_dist_to_assigned", "cluster_errors",
                             "removal_utilities"}
-    if "candidate_sq_dists" in refused:
+    if {"candidate_sq_dists", "draw_by_potential"} & set(refused):
         assert "k-means++" in backend.init_aliases
     if {"cluster_errors", "removal_utilities"} & set(refused):
         assert "breathing" not in backend.refinements

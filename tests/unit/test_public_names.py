@@ -32,7 +32,7 @@ def test_unknown_name_is_an_attribute_error():
 def test_import_is_lazy():
     # A fresh interpreter: this one has long since imported numba.
     code = ("import sys, kmeanslab\n"
-            "heavy = ('numba', 'sklearn', 'pandas', 'matplotlib')\n"
+            "heavy = ('numba', 'sklearn', 'pandas', 'matplotlib', 'torch', 'triton')\n"
             "def loaded():\n"
             "    return sorted(m for m in heavy if m in sys.modules)\n"
             "print(loaded())\n"

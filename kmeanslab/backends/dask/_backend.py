@@ -222,6 +222,10 @@ class DaskBackend:
                           "sample's distance on the client)",
                           "use init='k-means||'")
 
+    def draw_by_potential(self, closest_sq_dist, targets):
+        raise unsupported(self.name, "k-means++ sampling (a running sum over "
+                          "every sample on the client)", "use init='k-means||'")
+
     def _centers(self, centers, label="centers"):
         return literal(np.ascontiguousarray(centers, dtype=self.dtype), label)
 
@@ -264,9 +268,9 @@ class DaskBackend:
             call(cluster_errors_task, blk, it, part, c)
             for blk, it, part in zip(self.blocks, labels.items, labels.parts)]))[1]
 
-    def removal_utilities(self, centers):
+    def removal_utilities(self, centers, hint=None):
         """Per centre: the error its removal would add, reduced on the
-        workers."""
+        workers (``hint`` is not used)."""
         c = self._centers(centers)
         return submit_and_fetch((), tree([
             call(removal_utilities_task, blk, c) for blk in self.blocks]))[1]
@@ -302,7 +306,8 @@ class DaskBackend:
         inertia, counts = labels.stats[1]
         return float(inertia), counts
 
-    def start_run(self, algorithm, n_clusters):
+    def start_run(self, algorithm, n_clusters, hint=None):
+        """A run state (``hint`` is not used)."""
         if algorithm not in self.algorithms:
             raise unsupported(self.name, f"algorithm={algorithm!r}",
                               "it runs 'hamerly', which gives the same result")

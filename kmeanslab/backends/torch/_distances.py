@@ -1,0 +1,181 @@
+"""Nearest centres of tensor rows with exact labels at any product precision.
+
+The assignment is made in two passes:
+
+1. **Screen**: for every row, the two smallest values of
+   ``||c||^2 - 2 x.c`` over the centres (``||x||^2`` is the same for every
+   centre, so it is left out), with the products in the precision asked
+   for: fp32 ("exact"), TF32 ("fast", tensor cores) or bf16 ("bf16"). On
+   CUDA this is the fused Triton kernel
+   (:func:`kmeanslab._kernels.triton.assign_top2`), which never writes the
+   n x k matrix; elsewhere (CPU tensors, or no Triton) a chunked
+   ``torch.matmul`` in fp32 or fp64.
+2. **Recheck**: a row whose two smallest screened values are closer than
+   twice the screen's error bound (:func:`screen_error`) could have its
+   label changed by rounding; those rows alone are measured again in
+   float64 with direct differences, ``sum((x - c)^2)``, and take the
+   nearest centre of that measure (ties to the lowest index). Every other
+   row's label is then provably the float64 argmin too, so "exact" and
+   "fast" give the same labels, and both equal the float64 nearest centre
+   up to exact ties in float64. "bf16" skips the recheck (its labels may
+   differ on rows within the bound).
+
+The error bound: a value ``c2 - 2 x.c`` computed with inputs rounded to a
+unit roundoff ``u_in`` and accumulated over ``n_features`` terms in a type of
+unit roundoff ``u`` is off by at most
+``((n_features + 4) u + 2 u_in) (||x|| + max ||c||)^2`` (the classical
+bound ``gamma_n |x|.|c|`` on a dot product, the squared centre norm and the
+final subtraction, each bounded by that square). Two such values can then
+swap order only when they are within twice that.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["nearest", "screen_error", "sq_dists_direct"]
+
+#: Elements of a (rows x centres) block computed at once on the torch path
+#: and in the recheck (64 MB of float32): large enough for matmul to run at
+#: speed, small next to any GPU's memory.
+BLOCK_ELEMENTS = 1 << 24
+
+#: Unit roundoff of the products' inputs, by screen precision (fp32 inputs
+#: are exact). TF32 keeps 10 mantissa bits; some hardware truncates instead
+#: of rounding, so the bound takes 2**-10 rather than 2**-11.
+_INPUT_ROUNDOFF = {"ieee": 0.0, "tf32": 2.0 ** -10, "bf16": 2.0 ** -8,
+                   "fp16": 2.0 ** -11}
+
+
+def screen_mode(precision, x_dtype):
+    """The screen's product precision for a ``precision`` option and the
+    data's dtype: "ieee", "tf32", "bf16" or "fp16"."""
+    if x_dtype == torch.bfloat16:
+        return "bf16"
+    if x_dtype == torch.float16:
+        return "fp16"
+    if x_dtype == torch.float64 or precision == "exact":
+        return "ieee"
+    return "tf32" if precision == "fast" else "bf16"
+
+
+def screen_error(x_norms, c_max_norm, n_features, mode, accumulate_dtype):
+    """Bound on the error of every screened value of each row.
+
+    Parameters
+    ----------
+    x_norms : Tensor of shape (n_rows,)
+        Row norms ``||x||`` (float32 or float64).
+    c_max_norm : float
+        Largest centre norm.
+    n_features : int
+    mode : {"ieee", "tf32", "bf16", "fp16"}
+    accumulate_dtype : torch.dtype
+        float32 or float64, the type the products are summed in.
+
+    Returns
+    -------
+    Tensor of shape (n_rows,)
+    """
+    u = torch.finfo(accumulate_dtype).eps / 2
+    factor = (n_features + 4) * u + 2 * _INPUT_ROUNDOFF[mode]
+    return factor * (x_norms + c_max_norm) ** 2
+
+
+def _screen_torch(X, centers, c_sq_norms, start, stop):
+    """(labels, best, second) of rows ``start:stop`` by chunked matmul in
+    the centres' dtype (bf16/fp16 rows are upcast: their products are then
+    exact in fp32)."""
+    rows = X[start:stop].to(centers.dtype)
+    values = torch.addmm(c_sq_norms[None, :], rows, centers.T, alpha=-2.0)
+    labels = torch.argmin(values, dim=1)  # first index of the minimum
+    best = values.gather(1, labels[:, None])[:, 0]
+    if centers.shape[0] == 1:
+        second = torch.full_like(best, float("inf"))
+    else:
+        values.scatter_(1, labels[:, None], float("inf"))
+        second = values.min(dim=1).values
+    return labels.to(torch.int32), best, second
+
+
+def _screen(X, centers, c_sq_norms, mode):
+    """Screen every row: (labels int32, best, second) on X's device."""
+    if X.is_cuda and centers.dtype == torch.float32:
+        from ..._kernels.triton import assign_top2
+
+        return assign_top2(X, centers, c_sq_norms, precision=mode)
+    n, k = X.shape[0], centers.shape[0]
+    step = max(1, BLOCK_ELEMENTS // max(k, X.shape[1]))
+    parts = [_screen_torch(X, centers, c_sq_norms, s, min(s + step, n))
+             for s in range(0, n, step)]
+    return tuple(torch.cat(p) for p in zip(*parts))
+
+
+def sq_dists_direct(rows, centers):
+    """Squared distances ``sum((x - c)^2)`` of shape (m, k), in float64,
+    from differences (no cancellation), in blocks of BLOCK_ELEMENTS."""
+    rows = rows.to(torch.float64)
+    centers = centers.to(torch.float64)
+    m, d = rows.shape
+    k = centers.shape[0]
+    out = torch.empty((m, k), dtype=torch.float64, device=rows.device)
+    step = max(1, BLOCK_ELEMENTS // max(1, k * d))
+    for s in range(0, m, step):
+        diff = rows[s:s + step, None, :] - centers[None, :, :]
+        out[s:s + step] = (diff * diff).sum(dim=2)
+    return out
+
+
+def nearest(X, x_sq_norms, x_norms, centers, *, precision="exact",
+            want_second=False, X_screen=None):
+    """Nearest centre of every row, exact up to float64 ties.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, n_features)
+        float64, float32, bfloat16 or float16, on any device.
+    x_sq_norms, x_norms : Tensor of shape (n_samples,)
+        ``||x||^2`` and ``||x||`` in float64 (the squared distances are
+        ``x_sq_norms + value``).
+    centers : Tensor of shape (n_clusters, n_features)
+        float64 for float64 X, float32 otherwise, on X's device.
+    precision : {"exact", "fast", "bf16"}
+        See the module docstring; float64 X always screens in float64.
+    want_second : bool
+        Also return the squared distance to the second-nearest centre.
+    X_screen : Tensor or None
+        The rows to screen with when they differ from X (a bfloat16 copy
+        of float32 X for ``precision="bf16"``).
+
+    Returns
+    -------
+    labels : Tensor of shape (n_samples,), int32
+    sq_dist : Tensor of shape (n_samples,), float64
+        Squared distance to the nearest centre (float64 for the rechecked
+        rows, the screen's value, clamped at 0, for the others).
+    second : Tensor of shape (n_samples,), float64, only with ``want_second``
+    n_rechecked : int
+    """
+    X_screen = X if X_screen is None else X_screen
+    mode = screen_mode(precision, X_screen.dtype)
+    c_sq_norms = (centers.to(torch.float64) ** 2).sum(dim=1).to(centers.dtype)
+    labels, best, second = _screen(X_screen, centers, c_sq_norms, mode)
+    sq_dist = (x_sq_norms + best.to(torch.float64)).clamp_(min=0.0)
+    second_sq = (x_sq_norms + second.to(torch.float64)).clamp_(min=0.0)
+    n_rechecked = 0
+    if precision != "bf16" and centers.shape[0] > 1:
+        c_max = float(c_sq_norms.max().to(torch.float64).sqrt())
+        bound = 2 * screen_error(x_norms, c_max, X.shape[1], mode, centers.dtype)
+        rows = torch.nonzero((second - best).to(torch.float64) <= bound)[:, 0]
+        n_rechecked = int(rows.numel())
+        if n_rechecked:
+            exact = sq_dists_direct(X[rows], centers)
+            new_labels = torch.argmin(exact, dim=1)
+            labels[rows] = new_labels.to(torch.int32)
+            sq_dist[rows] = exact.gather(1, new_labels[:, None])[:, 0]
+            if want_second:
+                exact.scatter_(1, new_labels[:, None], float("inf"))
+                second_sq[rows] = exact.min(dim=1).values
+    if want_second:
+        return labels, sq_dist, second_sq, n_rechecked
+    return labels, sq_dist, n_rechecked
