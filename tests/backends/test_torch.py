@@ -241,3 +241,21 @@ class TestEstimator:
         before = X.clone()
         KMeans(3, random_state=0).fit(X)
         assert torch.equal(X, before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES[1:])
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+def test_whole_fit_through_the_triton_kernels(monkeypatch, dtype, precision):
+    """The CUDA path (fused screen, segment sums) run by Triton's
+    interpreter on CPU tensors gives the NumPy engine's run."""
+    pytest.importorskip("triton")
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    X, sw = _data(9, n=300, d=3, centers=4, dtype=dtype, weights="zeros")
+    init = X[:4].copy()
+    params = dict(init=init, n_init=1, tol=0.0, algorithm="lloyd", max_iter=50)
+    ours = kmeans(torch.from_numpy(X), 4, sample_weight=torch.from_numpy(sw),
+                  precision=precision, **params)
+    theirs = kmeans(X, 4, sample_weight=sw, **params)
+    np.testing.assert_array_equal(ours.labels, theirs.labels)
+    assert ours.n_iter == theirs.n_iter
+    np.testing.assert_allclose(ours.centers, theirs.centers, **_tol(dtype))

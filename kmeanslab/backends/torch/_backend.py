@@ -19,7 +19,7 @@ import torch
 
 from ... import _validation as v
 from .._protocol import DataSummary, StepStats, unsupported
-from ._distances import BLOCK_ELEMENTS, nearest, sq_dists_direct
+from ._distances import BLOCK_ELEMENTS, nearest, use_triton
 
 __all__ = ["DeviceLabels", "TorchBackend", "check_torch_X", "fixed_order_sum",
            "per_cluster_sums"]
@@ -92,7 +92,7 @@ def per_cluster_sums(X, weights, labels, n_clusters):
     positive weight (k,), all float64/int64 on X's device, bitwise the same
     on every run: Triton's sorted segment sums on CUDA, ``index_add_``
     (rows added in order) in blocks of rows on CPU."""
-    if X.is_cuda:
+    if use_triton(X):
         from ..._kernels.triton import segment_sums
 
         return segment_sums(X, weights, labels, n_clusters)

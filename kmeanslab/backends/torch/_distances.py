@@ -31,35 +31,45 @@ swap order only when they are within twice that.
 
 from __future__ import annotations
 
+import os
+
 import torch
 
-__all__ = ["nearest", "screen_error", "sq_dists_direct"]
+__all__ = ["nearest", "screen_error", "screen_mode", "sq_dists_direct", "use_triton"]
 
 #: Elements of a (rows x centres) block computed at once on the torch path
 #: and in the recheck (64 MB of float32): large enough for matmul to run at
 #: speed, small next to any GPU's memory.
 BLOCK_ELEMENTS = 1 << 24
 
-#: Unit roundoff of the products' inputs, by screen precision (fp32 inputs
-#: are exact). TF32 keeps 10 mantissa bits; some hardware truncates instead
-#: of rounding, so the bound takes 2**-10 rather than 2**-11.
-_INPUT_ROUNDOFF = {"ieee": 0.0, "tf32": 2.0 ** -10, "bf16": 2.0 ** -8,
-                   "fp16": 2.0 ** -11}
-
-
 def screen_mode(precision, x_dtype):
-    """The screen's product precision for a ``precision`` option and the
-    data's dtype: "ieee", "tf32", "bf16" or "fp16"."""
-    if x_dtype == torch.bfloat16:
-        return "bf16"
-    if x_dtype == torch.float16:
-        return "fp16"
+    """How the screen forms its products, for a ``precision`` option and
+    the dtype of the rows it reads: ``(products, input_roundoff)``, where
+    ``products`` is what :func:`kmeanslab._kernels.triton.assign_top2`
+    takes ("ieee": fp32 products, exact for 16-bit rows; "tf32"; "native":
+    bf16/fp16 products) and ``input_roundoff`` the unit roundoff of the
+    products' inputs (0 when they are exact). TF32 keeps 10 mantissa bits;
+    some hardware truncates instead of rounding, so the bound takes 2**-10
+    rather than 2**-11."""
     if x_dtype == torch.float64 or precision == "exact":
-        return "ieee"
-    return "tf32" if precision == "fast" else "bf16"
+        return "ieee", 0.0
+    if x_dtype == torch.bfloat16:
+        return "native", 2.0 ** -8
+    if x_dtype == torch.float16:
+        return "native", 2.0 ** -11
+    # float32 rows: "fast" uses TF32; "bf16" (rows not copied to bfloat16,
+    # as on CPU) is bounded as bfloat16 products.
+    return ("tf32", 2.0 ** -10) if precision == "fast" else ("ieee", 2.0 ** -8)
 
 
-def screen_error(x_norms, c_max_norm, n_features, mode, accumulate_dtype):
+def use_triton(X):
+    """Whether the screen and the sums run as Triton kernels: on CUDA, and
+    on CPU tensors under Triton's interpreter (``TRITON_INTERPRET=1``,
+    which tests use to run the whole backend through the kernels)."""
+    return X.is_cuda or os.environ.get("TRITON_INTERPRET") == "1"
+
+
+def screen_error(x_norms, c_max_norm, n_features, input_roundoff, accumulate_dtype):
     """Bound on the error of every screened value of each row.
 
     Parameters
@@ -69,7 +79,8 @@ def screen_error(x_norms, c_max_norm, n_features, mode, accumulate_dtype):
     c_max_norm : float
         Largest centre norm.
     n_features : int
-    mode : {"ieee", "tf32", "bf16", "fp16"}
+    input_roundoff : float
+        Unit roundoff of the products' inputs (see :func:`screen_mode`).
     accumulate_dtype : torch.dtype
         float32 or float64, the type the products are summed in.
 
@@ -78,7 +89,7 @@ def screen_error(x_norms, c_max_norm, n_features, mode, accumulate_dtype):
     Tensor of shape (n_rows,)
     """
     u = torch.finfo(accumulate_dtype).eps / 2
-    factor = (n_features + 4) * u + 2 * _INPUT_ROUNDOFF[mode]
+    factor = (n_features + 4) * u + 2 * input_roundoff
     return factor * (x_norms + c_max_norm) ** 2
 
 
@@ -98,12 +109,12 @@ def _screen_torch(X, centers, c_sq_norms, start, stop):
     return labels.to(torch.int32), best, second
 
 
-def _screen(X, centers, c_sq_norms, mode):
+def _screen(X, centers, c_sq_norms, products):
     """Screen every row: (labels int32, best, second) on X's device."""
-    if X.is_cuda and centers.dtype == torch.float32:
+    if use_triton(X) and centers.dtype == torch.float32:
         from ..._kernels.triton import assign_top2
 
-        return assign_top2(X, centers, c_sq_norms, precision=mode)
+        return assign_top2(X, centers, c_sq_norms, precision=products)
     n, k = X.shape[0], centers.shape[0]
     step = max(1, BLOCK_ELEMENTS // max(k, X.shape[1]))
     parts = [_screen_torch(X, centers, c_sq_norms, s, min(s + step, n))
@@ -157,15 +168,16 @@ def nearest(X, x_sq_norms, x_norms, centers, *, precision="exact",
     n_rechecked : int
     """
     X_screen = X if X_screen is None else X_screen
-    mode = screen_mode(precision, X_screen.dtype)
+    products, input_roundoff = screen_mode(precision, X_screen.dtype)
     c_sq_norms = (centers.to(torch.float64) ** 2).sum(dim=1).to(centers.dtype)
-    labels, best, second = _screen(X_screen, centers, c_sq_norms, mode)
+    labels, best, second = _screen(X_screen, centers, c_sq_norms, products)
     sq_dist = (x_sq_norms + best.to(torch.float64)).clamp_(min=0.0)
     second_sq = (x_sq_norms + second.to(torch.float64)).clamp_(min=0.0)
     n_rechecked = 0
     if precision != "bf16" and centers.shape[0] > 1:
         c_max = float(c_sq_norms.max().to(torch.float64).sqrt())
-        bound = 2 * screen_error(x_norms, c_max, X.shape[1], mode, centers.dtype)
+        bound = 2 * screen_error(x_norms, c_max, X.shape[1], input_roundoff,
+                                 centers.dtype)
         rows = torch.nonzero((second - best).to(torch.float64) <= bound)[:, 0]
         n_rechecked = int(rows.numel())
         if n_rechecked:
