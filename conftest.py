@@ -7,11 +7,13 @@ import pytest
 
 _HAS_DASK = importlib.util.find_spec("dask") is not None
 
-_HAS_TRITON = all(importlib.util.find_spec(name) is not None
-                  for name in ("torch", "triton"))
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
+_HAS_TRITON = _HAS_TORCH and importlib.util.find_spec("triton") is not None
 
 collect_ignore = ([] if _HAS_DASK
                   else ["kmeanslab/backends/dask", "kmeanslab/io/_chunks.py"])
+if not _HAS_TORCH:
+    collect_ignore.append("kmeanslab/backends/torch")
 if not _HAS_TRITON:
     collect_ignore.append("kmeanslab/_kernels/triton")
 # --doctest-modules would also import every tests/**/conftest.py as a module
