@@ -118,14 +118,16 @@ def _assign_top2_rows(X, C, c_sq_norms, labels, best, second,
 _assign_kernel = LazyKernel(_assign_top2_rows)
 
 
-def choose_assign_tiles(n_features, n_clusters, element_size):
+def choose_assign_tiles(n_features, n_clusters, element_size, tensor_cores):
     """Tile sizes ``(block_m, block_k, block_d, x_resident, num_warps)``.
 
     Chosen by rule rather than ``triton.autotune``: autotuning picks by
     timing, and a different ``block_d`` changes the order of the float32
     sums over features, so labels on near-ties could change from run to run;
-    it would also time every configuration under the interpreter. Not yet
-    tuned on a GPU.
+    it would also time every configuration under the interpreter. The rules
+    keep every variant free of register spills when compiled for sm_90
+    (checked with ``cuobjdump -res-usage`` on the cubin); they are not yet
+    timed on a GPU.
 
     Parameters
     ----------
@@ -134,6 +136,9 @@ def choose_assign_tiles(n_features, n_clusters, element_size):
     element_size : int
         Bytes per element of the product operands (4 for float32 products,
         2 for bfloat16/float16).
+    tensor_cores : bool
+        Whether the products run on tensor cores (TF32, bfloat16, float16)
+        rather than as float32 fused multiply-adds (``"ieee"``).
 
     Returns
     -------
@@ -145,14 +150,23 @@ def choose_assign_tiles(n_features, n_clusters, element_size):
     # Centres per tile: 64 keeps the float32 accumulator at 128x64 (32
     # registers a thread with 8 warps); small k only pads to the dot minimum.
     block_k = min(64, max(_MIN_DOT, triton.next_power_of_2(n_clusters)))
+    num_warps = 8 if block_k >= 64 else 4
     padded_d = max(_MIN_DOT, triton.next_power_of_2(n_features))
-    # A row tile of up to 256 bytes a row (d <= 64 in float32, <= 128 in
-    # 16 bits: 32 KiB for 128 rows) stays loaded for all centre tiles;
-    # longer rows are streamed through the feature loop in 128-byte blocks,
-    # like the K loop of a GEMM.
-    x_resident = padded_d * element_size <= 256
-    block_d = padded_d if x_resident else 128 // element_size
-    num_warps = 8 if block_m * block_k >= 8192 else 4
+    if tensor_cores:
+        # A row tile of up to 256 bytes a row (d <= 64 in TF32, <= 128 in
+        # 16 bits) stays loaded for all centre tiles; longer rows stream
+        # through the feature loop 32 columns at a time, like a GEMM's K loop.
+        x_resident = padded_d * element_size <= 256
+        block_d = padded_d if x_resident else 32
+    else:
+        # float32 FMA products hold both operand slices in registers: keep
+        # them narrow (wider slices spill at d = 64 and block_d = 32).
+        x_resident = padded_d <= 32
+        block_d = padded_d if x_resident else _MIN_DOT
+        if not x_resident:
+            # The streamed FMA loop spills with 4 warps or with 8 warps and
+            # 16 centres a tile; 32 or 64 centres and 8 warps do not.
+            block_k, num_warps = max(block_k, 32), 8
     return block_m, block_k, block_d, x_resident, num_warps
 
 
@@ -226,8 +240,9 @@ def assign_top2(X, centers, c_sq_norms, *, precision, tiles=None):
         widen = sixteen_bit
     dot_precision = "tf32" if precision == "tf32" else "ieee"
     if tiles is None:
+        tensor_cores = precision == "tf32" or products.dtype != torch.float32
         tiles = choose_assign_tiles(n_features, n_clusters,
-                                    4 if widen else products.element_size())
+                                    4 if widen else products.element_size(), tensor_cores)
     block_m, block_k, block_d, x_resident, num_warps = tiles
 
     device = X.device

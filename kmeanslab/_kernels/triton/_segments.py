@@ -136,9 +136,12 @@ _norms_kernel = LazyKernel(_row_sq_norms)
 def choose_segment_blocks(n_cols):
     """Launch tile ``(block_s, block_d)`` for a level with ``n_cols`` columns.
 
-    About 4096 float64 accumulators a program (32 registers a thread with 4
-    warps): up to 128 columns a program, and as many slots as fill the rest.
-    These sizes only spread the work; the sums do not depend on them.
+    About 1024 float64 accumulators a program: up to 128 columns and as many
+    slots (8 to 256) as fill the rest. Larger tiles reach 254 registers a
+    thread on sm_90 (the gathered rows of the coming iterations are held in
+    registers), which leaves one or two programs an SM for a gather that
+    needs many in flight. These sizes only spread the work; the sums do not
+    depend on them.
 
     Parameters
     ----------
@@ -149,7 +152,7 @@ def choose_segment_blocks(n_cols):
     tuple of (int, int)
     """
     block_d = min(128, triton.next_power_of_2(n_cols))
-    return max(16, min(256, 4096 // block_d)), block_d
+    return min(256, max(8, 1024 // block_d)), block_d
 
 
 def _level_slots(offsets, sizes, n_slots, fan_in):
@@ -272,9 +275,11 @@ def row_sq_norms(X):
     out = torch.empty(n_samples, dtype=torch.float32, device=X.device)
     if n_samples == 0:
         return out
-    # 128 rows by up to 128 columns a step: coalesced loads of whole rows.
-    block_m = 128
+    # Up to 128 columns a step (coalesced loads of whole rows) and about 4096
+    # elements a tile: 32 rows x 128 columns compile to 162 registers a
+    # thread on sm_90 without spills, 64 x 128 reaches 249.
     block_d = min(128, triton.next_power_of_2(n_features))
+    block_m = min(1024, max(32, 4096 // block_d))
     _norms_kernel[(triton.cdiv(n_samples, block_m),)](
         X, out, n_samples, n_features, X.stride(0), BLOCK_M=block_m, BLOCK_D=block_d)
     return out

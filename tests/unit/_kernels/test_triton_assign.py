@@ -127,10 +127,11 @@ def test_exact_ties_go_to_the_lowest_index(tiles, random_seed):
 def test_default_tiles():
     """Small d keeps the row tile resident and pads to the dot minimum of 16;
     large d streams the features; k pads to a power of two up to 64."""
-    assert choose_assign_tiles(2, 8, 4) == (128, 16, 16, True, 4)
-    assert choose_assign_tiles(64, 1024, 4) == (128, 64, 64, True, 8)
-    assert choose_assign_tiles(128, 1024, 4) == (128, 64, 32, False, 8)
-    assert choose_assign_tiles(128, 1024, 2) == (128, 64, 128, True, 8)
+    assert choose_assign_tiles(2, 8, 4, tensor_cores=False) == (128, 16, 16, True, 4)
+    assert choose_assign_tiles(64, 1024, 4, tensor_cores=True) == (128, 64, 64, True, 8)
+    assert choose_assign_tiles(64, 1024, 4, tensor_cores=False) == (128, 64, 16, False, 8)
+    assert choose_assign_tiles(128, 1024, 4, tensor_cores=True) == (128, 64, 32, False, 8)
+    assert choose_assign_tiles(128, 1024, 2, tensor_cores=True) == (128, 64, 128, True, 8)
 
 
 def test_precision_is_checked():

@@ -123,7 +123,8 @@ def test_no_rows():
 
 def test_launch_blocks():
     assert choose_segment_blocks(2) == (256, 2)
-    assert choose_segment_blocks(130) == (32, 128)
+    assert choose_segment_blocks(64) == (16, 64)
+    assert choose_segment_blocks(130) == (8, 128)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["f32", "bf16"])
