@@ -155,6 +155,25 @@ def choose_segment_blocks(n_cols):
     return min(256, max(8, 1024 // block_d)), block_d
 
 
+def choose_norm_blocks(n_features):
+    """Tile ``(block_m, block_d)`` of :func:`row_sq_norms`.
+
+    Up to 128 columns a step (coalesced loads of whole rows) and about 4096
+    elements a tile: 32 rows x 128 columns compile to 162 registers a thread
+    on sm_90 without spills, 64 x 128 reach 249.
+
+    Parameters
+    ----------
+    n_features : int
+
+    Returns
+    -------
+    tuple of (int, int)
+    """
+    block_d = min(128, triton.next_power_of_2(n_features))
+    return min(1024, max(32, 4096 // block_d)), block_d
+
+
 def _level_slots(offsets, sizes, n_slots, fan_in):
     """Group ``sizes[c]`` items at ``offsets[c]`` into runs of ``fan_in``.
 
@@ -275,11 +294,7 @@ def row_sq_norms(X):
     out = torch.empty(n_samples, dtype=torch.float32, device=X.device)
     if n_samples == 0:
         return out
-    # Up to 128 columns a step (coalesced loads of whole rows) and about 4096
-    # elements a tile: 32 rows x 128 columns compile to 162 registers a
-    # thread on sm_90 without spills, 64 x 128 reaches 249.
-    block_d = min(128, triton.next_power_of_2(n_features))
-    block_m = min(1024, max(32, 4096 // block_d))
+    block_m, block_d = choose_norm_blocks(n_features)
     _norms_kernel[(triton.cdiv(n_samples, block_m),)](
         X, out, n_samples, n_features, X.stride(0), BLOCK_M=block_m, BLOCK_D=block_d)
     return out
