@@ -21,9 +21,10 @@ import numpy as np
 import torch
 
 from ._backend import DeviceLabels, TorchBackend, check_torch_X, check_torch_weight
+from ._silhouette import silhouette_samples_torch
 
 __all__ = ["DeviceLabels", "TorchBackend", "make_backend", "predict_torch",
-           "transform_torch", "validate_torch_X"]
+           "silhouette_samples_torch", "transform_torch", "validate_torch_X"]
 
 
 def validate_torch_X(estimator, X, reset):

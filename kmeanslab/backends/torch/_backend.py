@@ -476,8 +476,9 @@ class _LloydRun:
         self.n_clusters = n_clusters
         self._labels = torch.full((backend.n_samples,), -1, dtype=torch.int32,
                                   device=backend.device)
-        #: Rows measured again in float64 at the last step (see _distances).
-        self.n_rechecked = 0
+        #: Rows screened again in fp32 and rows measured in float64 at the
+        #: last step (see _distances).
+        self.checks = (0, 0)
 
     @property
     def labels(self):
@@ -485,7 +486,7 @@ class _LloydRun:
 
     def step(self, centers, center_shift=None):
         b = self.backend
-        labels, sq_dist, self.n_rechecked = b._nearest(centers)
+        labels, sq_dist, self.checks = b._nearest(centers)
         n_changed = int((labels != self._labels).sum())
         self._labels = labels
         sums, weights, counts = per_cluster_sums(b.X, b._weights, labels,

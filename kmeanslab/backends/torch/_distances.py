@@ -12,21 +12,24 @@ The assignment is made in two passes:
    ``torch.matmul`` in fp32 or fp64.
 2. **Recheck**: a row whose two smallest screened values are closer than
    twice the screen's error bound (:func:`screen_error`) could have its
-   label changed by rounding; those rows alone are measured again in
-   float64 with direct differences, ``sum((x - c)^2)``, and take the
-   nearest centre of that measure (ties to the lowest index). Every other
-   row's label is then provably the float64 argmin too, so "exact" and
-   "fast" give the same labels, and both equal the float64 nearest centre
-   up to exact ties in float64. "bf16" skips the recheck (its labels may
-   differ on rows within the bound).
+   label changed by rounding. With TF32 or 16-bit products ("fast"), those
+   rows are first screened again with fp32 products; the rows still near a
+   tie in fp32 are measured in float64 with direct differences,
+   ``sum((x - c)^2)``, and take the nearest centre of that measure (ties to
+   the lowest index). Every other row's label is provably the exact
+   nearest centre too, so "exact" and "fast" give the same labels, and both
+   equal the float64 nearest centre up to exact ties in float64. "bf16"
+   skips the recheck (its labels may differ on rows within the bound).
 
-The error bound: a value ``c2 - 2 x.c`` computed with inputs rounded to a
-unit roundoff ``u_in`` and accumulated over ``n_features`` terms in a type of
-unit roundoff ``u`` is off by at most
-``((n_features + 4) u + 2 u_in) (||x|| + max ||c||)^2`` (the classical
-bound ``gamma_n |x|.|c|`` on a dot product, the squared centre norm and the
-final subtraction, each bounded by that square). Two such values can then
-swap order only when they are within twice that.
+The error bound: a value ``||c||^2 - 2 x.c`` whose products' inputs are
+rounded to a unit roundoff ``u_in`` and whose ``n_features`` terms are
+accumulated in a type of unit roundoff ``u`` is off by at most
+``4 u_in ||x|| max||c|| + (n_features + 4) u (||x|| + max||c||)^2``:
+rounding both inputs of every product costs ``2 u_in |x_i c_i|``, summing
+to ``2 u_in ||x|| ||c||`` (Cauchy-Schwarz), doubled by the factor 2; the
+classical ``gamma_n`` bound of the dot product, the squared centre norm and
+the final subtraction are each within ``u (||x|| + ||c||)^2`` per term. Two
+such values can swap order only when they are within twice that.
 """
 
 from __future__ import annotations
@@ -89,8 +92,10 @@ def screen_error(x_norms, c_max_norm, n_features, input_roundoff, accumulate_dty
     Tensor of shape (n_rows,)
     """
     u = torch.finfo(accumulate_dtype).eps / 2
-    factor = (n_features + 4) * u + 2 * input_roundoff
-    return factor * (x_norms + c_max_norm) ** 2
+    error = (n_features + 4) * u * (x_norms + c_max_norm) ** 2
+    if input_roundoff:
+        error += 4 * input_roundoff * c_max_norm * x_norms
+    return error
 
 
 def _screen_torch(X, centers, c_sq_norms, start, stop):
@@ -165,29 +170,52 @@ def nearest(X, x_sq_norms, x_norms, centers, *, precision="exact",
         Squared distance to the nearest centre (float64 for the rechecked
         rows, the screen's value, clamped at 0, for the others).
     second : Tensor of shape (n_samples,), float64, only with ``want_second``
-    n_rechecked : int
+    checks : tuple of int
+        Rows screened again with fp32 products (after TF32 or 16-bit ones)
+        and rows measured in float64.
     """
     X_screen = X if X_screen is None else X_screen
     products, input_roundoff = screen_mode(precision, X_screen.dtype)
     c_sq_norms = (centers.to(torch.float64) ** 2).sum(dim=1).to(centers.dtype)
     labels, best, second = _screen(X_screen, centers, c_sq_norms, products)
-    sq_dist = (x_sq_norms + best.to(torch.float64)).clamp_(min=0.0)
-    second_sq = (x_sq_norms + second.to(torch.float64)).clamp_(min=0.0)
-    n_rechecked = 0
+    n_rescreened = n_rechecked = 0
     if precision != "bf16" and centers.shape[0] > 1:
         c_max = float(c_sq_norms.max().to(torch.float64).sqrt())
-        bound = 2 * screen_error(x_norms, c_max, X.shape[1], input_roundoff,
-                                 centers.dtype)
-        rows = torch.nonzero((second - best).to(torch.float64) <= bound)[:, 0]
+        if input_roundoff:
+            # Stage 2: rows near a tie in the low-precision products are
+            # screened again with fp32 products (the same kernel and tiles
+            # as "exact", so the same values as there).
+            rows = _near_ties(best, second, x_norms, c_max, X.shape[1],
+                              input_roundoff, centers.dtype)
+            n_rescreened = int(rows.numel())
+            if n_rescreened:
+                again = _screen(X[rows], centers, c_sq_norms, "ieee")
+                for out, new in zip((labels, best, second), again):
+                    out[rows] = new
+        # Stage 3: rows near a tie in fp32 (or float64) products.
+        rows = _near_ties(best, second, x_norms, c_max, X.shape[1], 0.0,
+                          centers.dtype)
         n_rechecked = int(rows.numel())
-        if n_rechecked:
-            exact = sq_dists_direct(X[rows], centers)
-            new_labels = torch.argmin(exact, dim=1)
-            labels[rows] = new_labels.to(torch.int32)
-            sq_dist[rows] = exact.gather(1, new_labels[:, None])[:, 0]
-            if want_second:
-                exact.scatter_(1, new_labels[:, None], float("inf"))
-                second_sq[rows] = exact.min(dim=1).values
+    sq_dist = (x_sq_norms + best.to(torch.float64)).clamp_(min=0.0)
+    second_sq = (x_sq_norms + second.to(torch.float64)).clamp_(min=0.0)
+    if n_rechecked:
+        exact = sq_dists_direct(X[rows], centers)
+        new_labels = torch.argmin(exact, dim=1)
+        labels[rows] = new_labels.to(torch.int32)
+        sq_dist[rows] = exact.gather(1, new_labels[:, None])[:, 0]
+        if want_second:
+            exact.scatter_(1, new_labels[:, None], float("inf"))
+            second_sq[rows] = exact.min(dim=1).values
+    checks = (n_rescreened, n_rechecked)
     if want_second:
-        return labels, sq_dist, second_sq, n_rechecked
-    return labels, sq_dist, n_rechecked
+        return labels, sq_dist, second_sq, checks
+    return labels, sq_dist, checks
+
+
+def _near_ties(best, second, x_norms, c_max, n_features, input_roundoff,
+               accumulate_dtype):
+    """Indices of the rows whose two smallest screened values are within
+    twice the screen's error bound."""
+    bound = 2 * screen_error(x_norms, c_max, n_features, input_roundoff,
+                             accumulate_dtype)
+    return torch.nonzero((second - best).to(torch.float64) <= bound)[:, 0]
