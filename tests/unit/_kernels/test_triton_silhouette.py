@@ -1,0 +1,160 @@
+"""kmeanslab._kernels.triton.SilhouetteSums against a NumPy float64 reference.
+
+Tiny inputs run under Triton's interpreter on CPU tensors, with small tiles
+so that clusters span several tiles and flush groups; the tests marked
+``gpu`` repeat the check on CUDA at a realistic size. The direct path must
+be within 2e-6 of the reference relative to each sum (the module's bound
+is about 1.1e-6), the dot path within its stated error bound, and every
+result bitwise the same across launches.
+"""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="the Triton kernels take torch tensors (pip install kmeanslab[torch])")
+pytest.importorskip("triton", reason="the GPU kernels are written in Triton")
+
+from kmeanslab._kernels.triton import SilhouetteSums  # noqa: E402
+from kmeanslab._kernels.triton._silhouette import (DOT_MIN_FEATURES,  # noqa: E402
+                                                   FLUSH_TILES, choose_silhouette_tiles,
+                                                   dot_sq_dist_error)
+
+pytestmark = pytest.mark.usefixtures("triton_mode")
+
+# Tiny tiles: a cluster of 140 rows spans three flush groups of 8 x 8 columns.
+SMALL_DIRECT = (16, 8, 0, 4)
+SMALL_DOT = (16, 16, 16, 4)
+
+
+def _sorted_data(sizes, n_features, seed, dtype=torch.float32, offset=0.0,
+                 device="cpu"):
+    """Rows of Gaussian clusters sorted by cluster, and the offsets."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=4.0, size=(len(sizes), n_features))
+    X = np.concatenate([means[c] + rng.normal(size=(size, n_features))
+                        for c, size in enumerate(sizes)]) + offset
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    return (torch.tensor(X, dtype=dtype, device=device),
+            torch.tensor(offsets, dtype=torch.int64, device=device))
+
+
+def _reference(X, offsets, positions):
+    """Float64 sums of distances from the rows at ``positions`` to every
+    cluster, and the sums of the absolute distances (the same here)."""
+    X64 = X.double().cpu().numpy()
+    queries = X64[positions]
+    offsets = offsets.cpu().numpy()
+    sums = np.empty((len(positions), len(offsets) - 1))
+    for c in range(len(offsets) - 1):
+        block = X64[offsets[c]:offsets[c + 1]]
+        dists = np.sqrt(((queries[:, None, :] - block[None, :, :]) ** 2).sum(axis=2))
+        sums[:, c] = dists.sum(axis=1)
+    return sums
+
+
+@pytest.mark.parametrize("n_features, tiles", [(1, None), (2, None), (3, None), (7, None),
+                                               (2, SMALL_DIRECT)],
+                         ids=["d1", "d2", "d3", "d7", "d2-small-tiles"])
+def test_direct_matches_reference(n_features, tiles, random_seed):
+    X, offsets = _sorted_data([140, 5, 1, 30], n_features, random_seed)
+    sums = SilhouetteSums(X, offsets, tiles=tiles)
+    assert sums.direct and sums.max_sq_dist_error() == 0.0
+    positions = torch.arange(X.shape[0])
+    out = sums(positions)
+    assert out.dtype == torch.float64 and out.shape == (X.shape[0], 4)
+    ref = _reference(X, offsets, positions.numpy())
+    np.testing.assert_allclose(out.numpy(), ref, rtol=2e-6, atol=0)
+    # The singleton cluster's row is at distance exactly 0 from itself.
+    assert out[145, 2] == 0.0
+    assert torch.equal(out, sums(positions))
+
+
+@pytest.mark.parametrize("n_features", [DOT_MIN_FEATURES, 33])
+def test_dot_within_its_bound(n_features, random_seed):
+    """The norm expansion: every sum within count * sqrt(bound) of the
+    reference (each distance is off by at most sqrt(bound)), a query's own
+    distance masked to exactly 0, and in practice far closer."""
+    X, offsets = _sorted_data([70, 1, 40], n_features, random_seed)
+    sums = SilhouetteSums(X, offsets, tiles=SMALL_DOT)
+    assert not sums.direct
+    bound = sums.max_sq_dist_error()
+    assert bound > 0
+    positions = torch.arange(X.shape[0])
+    out = sums(positions).numpy()
+    ref = _reference(X, offsets, positions.numpy())
+    sizes = np.diff(offsets.numpy())
+    assert np.all(np.abs(out - ref) <= sizes[None, :] * np.sqrt(bound))
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=0)
+    assert out[70, 1] == 0.0
+    assert torch.equal(torch.from_numpy(out), sums(positions))
+
+
+def test_queries_in_any_order(random_seed):
+    """A subset of positions, shuffled and with repeats, gets the sums of
+    those rows (what silhouette_estimate-style queries need)."""
+    X, offsets = _sorted_data([120, 70, 30], 3, random_seed)
+    rng = np.random.default_rng(random_seed)
+    positions = rng.integers(0, X.shape[0], size=37)
+    positions[:2] = positions[5]
+    out = SilhouetteSums(X, offsets, tiles=SMALL_DIRECT)(torch.from_numpy(positions))
+    np.testing.assert_allclose(out.numpy(), _reference(X, offsets, positions),
+                               rtol=2e-6, atol=0)
+
+
+@pytest.mark.parametrize("n_features", [2, 20])
+def test_float64_far_from_the_origin(n_features, random_seed):
+    """Float64 rows at 1e4 from the origin with unit spread: centred in
+    float64 before rounding to float32, the sums keep their accuracy."""
+    X, offsets = _sorted_data([100, 60], n_features, random_seed, dtype=torch.float64,
+                              offset=1e4)
+    sums = SilhouetteSums(X, offsets, tiles=SMALL_DIRECT if n_features < 16 else SMALL_DOT)
+    positions = torch.arange(X.shape[0])
+    np.testing.assert_allclose(sums(positions).numpy(),
+                               _reference(X, offsets, positions.numpy()), rtol=1e-5)
+
+
+def test_16bit_rows(random_seed):
+    X, offsets = _sorted_data([80, 50], 4, random_seed, dtype=torch.bfloat16)
+    positions = torch.arange(X.shape[0])
+    out = SilhouetteSums(X, offsets)(positions)
+    np.testing.assert_allclose(out.numpy(), _reference(X, offsets, positions.numpy()),
+                               rtol=2e-6)
+
+
+def test_no_queries():
+    X, offsets = _sorted_data([3, 4], 2, 0)
+    out = SilhouetteSums(X, offsets)(torch.empty(0, dtype=torch.int64))
+    assert out.shape == (0, 2)
+
+
+def test_default_tiles_and_bound():
+    assert choose_silhouette_tiles(2) == (64, 64, 0, 4)
+    assert choose_silhouette_tiles(128) == (64, 64, 32, 4)
+    assert FLUSH_TILES * 64 <= 1024  # float32 terms per accumulator, see the docstring
+    # The bound grows with the features and the square of the norms.
+    assert dot_sq_dist_error(32, 2.0) == pytest.approx(4 * dot_sq_dist_error(32, 1.0))
+    assert dot_sq_dist_error(64, 1.0) > dot_sq_dist_error(32, 1.0)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("n_features", [2, 128])
+def test_gpu_a_million_rows(n_features, random_seed):
+    """All sums of 1M x 2 (and 100k x 128) on CUDA; 512 random rows checked
+    against float64 torch.cdist (differences) on the GPU, and a second
+    launch bitwise the same."""
+    n = 1_000_000 if n_features == 2 else 100_000
+    sizes = [n // 2, n // 4, n // 8, n - n // 2 - n // 4 - n // 8]
+    X, offsets = _sorted_data(sizes, n_features, random_seed, device="cuda")
+    sums = SilhouetteSums(X, offsets)
+    positions = torch.arange(n, device="cuda")
+    out = sums(positions)
+    rng = np.random.default_rng(random_seed)
+    picked = torch.from_numpy(rng.choice(n, size=512, replace=False)).cuda()
+    X64 = X.double()
+    ref = torch.stack([torch.cdist(X64[picked], X64[a:b],
+                                   compute_mode="donot_use_mm_for_euclid_dist").sum(dim=1)
+                       for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())], dim=1)
+    rtol = 2e-6 if n_features < DOT_MIN_FEATURES else 1e-5
+    np.testing.assert_allclose(out[picked].cpu().numpy(), ref.cpu().numpy(), rtol=rtol)
+    assert torch.equal(out, sums(positions))
