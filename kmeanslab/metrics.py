@@ -6,6 +6,12 @@ Every function validates its input once, then runs NumPy or the numba kernels
 of ``kmeanslab._kernels.silhouette``. Where scikit-learn has a function of the
 same name the results match it (to 1e-9 relative in float64) and follow its
 conventions; float32 input is accepted and every sum is accumulated in float64.
+
+A ``torch.Tensor`` X (the ``torch`` extra) stays on its device for the
+exact and sampled silhouette (:mod:`kmeanslab.backends.torch._silhouette`:
+a Triton kernel on CUDA, blocked float64 ``torch.cdist`` on CPU); the other
+metrics take a host (NumPy) copy of it, which costs about what they do.
+Detecting a tensor never imports torch (:func:`kmeanslab.backends.is_torch_tensor`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from ._kernels import silhouette as _sk
 from ._threads import thread_limit
 from ._rowdist import check_metric, cluster_distance_sums
 from ._validation import check_int, check_n_threads, check_sparse_X, check_X
-from .backends import is_sparse
+from .backends import is_sparse, is_torch_tensor
 
 __all__ = [
     "SilhouetteEstimate",
@@ -41,6 +47,8 @@ __all__ = [
 
 
 def _check_labels_shape(labels, n_samples):
+    if is_torch_tensor(labels):
+        labels = labels.detach().cpu().numpy()
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(
@@ -81,8 +89,23 @@ def _check_n_labels(n_clusters, n_samples):
 
 
 def _check_X_any(X):
-    """X validated: a canonical CSR matrix when sparse, else an ndarray."""
+    """X validated: a canonical CSR matrix when sparse, else an ndarray (a
+    host copy of a torch tensor, see :func:`_host_copy`)."""
+    if is_torch_tensor(X):
+        X = _host_copy(X)
     return check_sparse_X(X) if is_sparse(X) else check_X(X)
+
+
+def _host_copy(X):
+    """A torch tensor as a NumPy array on the host: float32 and float64
+    kept, bfloat16 and float16 widened to float32 (exactly), other types
+    left to :func:`kmeanslab._validation.check_X`."""
+    import torch
+
+    X = X.detach()
+    if X.dtype in (torch.bfloat16, torch.float16):
+        X = X.to(torch.float32)
+    return X.cpu().numpy()
 
 
 def _check_X_labels(X, labels):
@@ -167,23 +190,27 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None,
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    X : {array-like, sparse matrix, torch.Tensor} of shape (n_samples, n_features)
         Samples; float32 and float64 are used as given, other types become
-        float64. Must be finite.
-    labels : array-like of shape (n_samples,)
+        float64. Must be finite. A tensor is scored on its device (see
+        Notes).
+    labels : array-like or torch.Tensor of shape (n_samples,)
         Cluster of each sample; any sortable values (they are encoded with
-        ``np.unique``). Needs 2 <= n_labels <= n_samples - 1.
+        ``np.unique``, or ``torch.unique`` for a tensor). Needs
+        2 <= n_labels <= n_samples - 1.
     metric : {"euclidean", "cosine"}, default="euclidean"
         "cosine" measures 1 - cos(x, y) (a row of zeros is at distance 1),
         as ``sklearn.metrics.pairwise.cosine_distances`` does.
     n_threads : int, default=None
         Threads for the numba kernels; None uses numba's current setting.
-        The result is bitwise identical for every thread count.
+        The result is bitwise identical for every thread count. Not used
+        for a tensor X.
     progress : callable, default=None
         ``progress(done, total)``, called after each of up to 100 equal
         parts of the work (for a progress bar; a KeyboardInterrupt then
-        also stops the computation between parts). The result is bitwise
-        the same with or without it.
+        also stops the computation between parts), or for a tensor X after
+        each chunk of rows. The result is bitwise the same with or without
+        it.
 
     Returns
     -------
@@ -218,6 +245,13 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None,
     to about 1e-9 unless clusters are tiny next to their distance from the
     origin. The result is float64 even for float32 input.
 
+    A ``torch.Tensor`` X is not copied to the host: the sums are formed on
+    its device by :func:`kmeanslab.backends.torch.silhouette_samples_torch`
+    (on CUDA a fused Triton kernel in float32 with float64 accumulation,
+    within about 1e-6 of this function's values; on CPU float64
+    ``torch.cdist`` from differences; the cosine metric from per-cluster
+    sums of the unit rows), and only the scores come back, as NumPy.
+
     Examples
     --------
     >>> import numpy as np
@@ -226,10 +260,14 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None,
     >>> silhouette_samples(X, [0, 0, 1, 1]).round(3)
     array([0.905, 0.895, 0.895, 0.905])
     """
-    X, codes, n_clusters = _check_X_labels(X, labels)
-    check_metric(metric)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable or None, got {progress!r}")
+    if is_torch_tensor(X):
+        from .backends.torch import silhouette_samples_torch
+
+        return silhouette_samples_torch(X, labels, metric, progress=progress)
+    X, codes, n_clusters = _check_X_labels(X, labels)
+    check_metric(metric)
     return _silhouette_samples(X, codes, n_clusters, check_n_threads(n_threads),
                                progress, metric)
 
@@ -241,9 +279,10 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples; see :func:`silhouette_samples`.
-    labels : array-like of shape (n_samples,)
+    X : {array-like, sparse matrix, torch.Tensor} of shape (n_samples, n_features)
+        Samples; see :func:`silhouette_samples` (a tensor is scored on its
+        device).
+    labels : array-like or torch.Tensor of shape (n_samples,)
         Cluster of each sample.
     metric : {"euclidean", "cosine"}, default="euclidean"
         See :func:`silhouette_samples`.
@@ -254,10 +293,12 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
         full-data silhouette with error bars use :func:`silhouette_estimate`.
     random_state : int, RandomState instance or None, default=None
         Draws the subset when ``sample_size`` is given; the same seed picks
-        the same rows as ``sklearn.metrics.silhouette_score``.
+        the same rows as ``sklearn.metrics.silhouette_score`` (and for a
+        tensor X the same rows as for its NumPy copy).
     n_threads : int, default=None
         Threads for the numba kernels; None uses numba's current setting.
-        The result is bitwise identical for every thread count.
+        The result is bitwise identical for every thread count. Not used
+        for a tensor X.
 
     Returns
     -------
@@ -290,6 +331,8 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 4)
     0.8997
     """
+    if is_torch_tensor(X):
+        return _silhouette_score_torch(X, labels, metric, sample_size, random_state)
     X = _check_X_any(X)
     check_metric(metric)
     codes, n_clusters = _check_labels(labels, X.shape[0])
@@ -305,6 +348,38 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
     _check_n_labels(n_clusters, X.shape[0])
     return float(np.mean(_silhouette_samples(X, codes, n_clusters, n_threads,
                                              metric=metric)))
+
+
+def _torch_codes(X, labels, metric):
+    """A tensor X validated on its device, its label codes there (int64)
+    and the number of clusters; the metric checked."""
+    from .backends.torch._backend import check_torch_X
+    from .backends.torch._silhouette import encode_labels_torch
+
+    check_metric(metric)
+    X = check_torch_X(X)
+    codes, n_clusters = encode_labels_torch(labels, X.shape[0], X.device)
+    return X, codes, n_clusters
+
+
+def _silhouette_score_torch(X, labels, metric, sample_size, random_state):
+    """:func:`silhouette_score` of a tensor X, on its device."""
+    import torch
+
+    from .backends.torch._silhouette import silhouette_scores_torch
+
+    X, codes, n_clusters = _torch_codes(X, labels, metric)
+    if sample_size is not None:
+        sample_size = check_int(sample_size, "sample_size")
+        # The draw of the NumPy path, so a seed picks the same rows.
+        indices = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
+        index = torch.from_numpy(indices).to(X.device)
+        X = X[index]
+        uniques, codes = torch.unique(codes[index], sorted=True, return_inverse=True)
+        n_clusters = int(uniques.numel())
+    _check_n_labels(n_clusters, X.shape[0])
+    scores = silhouette_scores_torch(X, codes, n_clusters, metric)
+    return float(np.mean(scores.cpu().numpy()))
 
 
 @dataclass(frozen=True)
@@ -343,9 +418,10 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        Samples; see :func:`silhouette_samples`.
-    labels : array-like of shape (n_samples,)
+    X : {array-like, torch.Tensor} of shape (n_samples, n_features)
+        Samples; see :func:`silhouette_samples`. A tensor is scored on its
+        device (the same kernels, for the drawn rows only).
+    labels : array-like or torch.Tensor of shape (n_samples,)
         Cluster of each sample.
     n_samples : int, default=2000
         Points to score (at least 2). With n_samples >= the number of rows
@@ -396,14 +472,21 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
     >>> est.method, est.n_samples, bool(est.low <= est.estimate <= est.high)
     ('normal', 200, True)
     """
-    X, codes, n_clusters = _check_X_labels(X, labels)
-    check_metric(metric)
+    if is_torch_tensor(X):
+        X, codes, n_clusters = _torch_codes(X, labels, metric)
+        _check_n_labels(n_clusters, X.shape[0])
+    else:
+        X, codes, n_clusters = _check_X_labels(X, labels)
+        check_metric(metric)
     m = check_int(n_samples, "n_samples", minimum=2)
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number in (0, 1), got {confidence!r}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     n = X.shape[0]
+    if is_torch_tensor(X):
+        return _silhouette_estimate_torch(X, codes, n_clusters, m, confidence,
+                                          random_state, metric)
     if m >= n:
         score = float(np.mean(_silhouette_samples(X, codes, n_clusters, None,
                                                   metric=metric)))
@@ -423,11 +506,37 @@ def silhouette_estimate(X, labels, *, n_samples=2000, confidence=0.95,
         sums_t = np.ascontiguousarray(sums.T)
     scores = np.empty(m, dtype=np.float64)
     _sk.silhouette_from_sums(sums_t, codes[chosen], counts, scores)
+    return _normal_interval(scores, n, confidence)
+
+
+def _normal_interval(scores, n, confidence):
+    """The :class:`SilhouetteEstimate` of the exact scores of m of n rows
+    drawn without replacement (see :func:`silhouette_estimate`'s Notes)."""
+    m = scores.shape[0]
     estimate = float(np.mean(scores))
     std_error = float(np.std(scores, ddof=1)) * ((n - m) / (n - 1) / m) ** 0.5
     half_width = NormalDist().inv_cdf(0.5 + confidence / 2.0) * std_error
     return SilhouetteEstimate(estimate, max(-1.0, estimate - half_width),
                               min(1.0, estimate + half_width), m, "normal")
+
+
+def _silhouette_estimate_torch(X, codes, n_clusters, m, confidence, random_state,
+                               metric):
+    """:func:`silhouette_estimate` of a validated tensor X, on its device:
+    the same rows drawn, scored against all rows."""
+    import torch
+
+    from .backends.torch._silhouette import silhouette_scores_torch
+
+    n = X.shape[0]
+    if m >= n:
+        scores = silhouette_scores_torch(X, codes, n_clusters, metric)
+        score = float(np.mean(scores.cpu().numpy()))
+        return SilhouetteEstimate(score, score, score, n, "exact")
+    chosen = np.random.default_rng(random_state).choice(n, size=m, replace=False)
+    rows = torch.from_numpy(chosen).to(X.device)
+    scores = silhouette_scores_torch(X, codes, n_clusters, metric, rows=rows)
+    return _normal_interval(scores.cpu().numpy(), n, confidence)
 
 
 def simplified_silhouette(X, labels, centers=None):
@@ -439,8 +548,9 @@ def simplified_silhouette(X, labels, centers=None):
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples; must be finite.
+    X : {array-like, sparse matrix, torch.Tensor} of shape (n_samples, n_features)
+        Samples; must be finite. A tensor is copied to the host (NumPy)
+        first.
     labels : array-like of shape (n_samples,)
         Cluster of each sample. Without ``centers`` any sortable values
         (encoded with ``np.unique``); with ``centers`` integers in
@@ -573,9 +683,11 @@ def calinski_harabasz_score(X, labels):
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples; must be finite.
-    labels : array-like of shape (n_samples,)
+    X : {array-like, sparse matrix, torch.Tensor} of shape (n_samples, n_features)
+        Samples; must be finite. A tensor is copied to the host (NumPy)
+        first: the index is O(n_samples * n_features), about what the copy
+        costs.
+    labels : array-like or torch.Tensor of shape (n_samples,)
         Cluster of each sample; any sortable values.
 
     Returns
@@ -628,9 +740,11 @@ def davies_bouldin_score(X, labels):
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples; must be finite.
-    labels : array-like of shape (n_samples,)
+    X : {array-like, sparse matrix, torch.Tensor} of shape (n_samples, n_features)
+        Samples; must be finite. A tensor is copied to the host (NumPy)
+        first: the index is O(n_samples * n_features), about what the copy
+        costs.
+    labels : array-like or torch.Tensor of shape (n_samples,)
         Cluster of each sample; any sortable values.
 
     Returns

@@ -143,15 +143,47 @@ def silhouette_samples_torch(X, labels, metric="euclidean", *, progress=None):
                                    progress=progress).cpu().numpy()
 
 
-def silhouette_scores_torch(X, codes, n_clusters, metric, *, progress=None):
-    """:func:`silhouette_samples_torch` on validated input, as a float64
-    tensor on X's device (codes int64 in 0..n_clusters-1, none empty)."""
+def silhouette_scores_torch(X, codes, n_clusters, metric, *, rows=None,
+                            progress=None):
+    """Silhouettes of validated input as a float64 tensor on X's device.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, n_features)
+        Validated (:func:`~kmeanslab.backends.torch._backend.check_torch_X`).
+    codes : torch.Tensor of shape (n_samples,)
+        int64 on X's device, in 0..n_clusters-1, every cluster non-empty.
+    n_clusters : int
+    metric : {"euclidean", "cosine"}
+    rows : torch.Tensor of shape (m,), default=None
+        int64 indices of the rows to score, each against all rows (as
+        :func:`kmeanslab.metrics.silhouette_estimate` needs); all rows, in
+        order, when None.
+    progress : callable, default=None
+        ``progress(done, total)`` after each chunk of rows.
+
+    Returns
+    -------
+    torch.Tensor of shape (m,), float64
+    """
     counts = torch.bincount(codes, minlength=n_clusters)
     if metric == "cosine":
-        return _cosine_scores(X, codes, counts, progress)
-    if use_triton(X):
-        return _kernel_scores(X, codes, counts, progress)
-    return _cpu_scores(X, codes, counts, progress)
+        sums_of, step = _cosine_sums(X, codes, counts)
+    elif use_triton(X):
+        sums_of, step = _kernel_sums(X, codes, counts)
+    else:
+        sums_of, step = _cpu_sums(X, codes, counts)
+    n_queries = X.shape[0] if rows is None else rows.shape[0]
+    scores = torch.empty(n_queries, dtype=torch.float64, device=X.device)
+    starts = range(0, n_queries, step)
+    for part, start in enumerate(starts):
+        stop = min(start + step, n_queries)
+        queries = (torch.arange(start, stop, device=X.device) if rows is None
+                   else rows[start:stop])
+        scores[start:stop] = scores_from_sums(sums_of(queries), codes[queries], counts)
+        if progress is not None:
+            progress(part + 1, len(starts))
+    return scores
 
 
 def scores_from_sums(sums, own, counts):
@@ -184,75 +216,62 @@ def scores_from_sums(sums, own, counts):
                        torch.zeros((), dtype=torch.float64, device=sums.device))
 
 
-def _chunk_rows(n_samples, n_clusters, multiple=64):
+def _chunk_rows(n_clusters, multiple=64):
     """Rows per chunk of the sums: CHUNK_ELEMENTS // n_clusters, a multiple
     of ``multiple`` (a kernel's query block)."""
-    rows = max(multiple, (CHUNK_ELEMENTS // n_clusters) // multiple * multiple)
-    return min(rows, n_samples)
+    return max(multiple, (CHUNK_ELEMENTS // n_clusters) // multiple * multiple)
 
 
 def _sorted_by_cluster(codes, n_clusters):
-    """(order, sorted codes, offsets): a stable sort of the codes and the
+    """(order, offsets): a stable sort of the codes and the
     (n_clusters + 1,) int64 start of every cluster in it."""
     sorted_codes, order = torch.sort(codes, stable=True)
     offsets = torch.searchsorted(
         sorted_codes, torch.arange(n_clusters + 1, dtype=codes.dtype, device=codes.device))
-    return order, sorted_codes, offsets
+    return order, offsets
 
 
-def _kernel_scores(X, codes, counts, progress):
-    """Euclidean scores through the Triton kernel, in X's row order."""
+def _kernel_sums(X, codes, counts):
+    """Euclidean sums of a chunk of rows through the Triton kernel, and
+    the chunk size."""
     from ..._kernels.triton import SilhouetteSums
 
-    n_samples, n_clusters = X.shape[0], counts.shape[0]
-    order, sorted_codes, offsets = _sorted_by_cluster(codes, n_clusters)
+    order, offsets = _sorted_by_cluster(codes, counts.shape[0])
     sums = SilhouetteSums(X[order], offsets)
-    sorted_scores = torch.empty(n_samples, dtype=torch.float64, device=X.device)
-    step = _chunk_rows(n_samples, n_clusters)
-    starts = range(0, n_samples, step)
-    for part, start in enumerate(starts):
-        stop = min(start + step, n_samples)
-        positions = torch.arange(start, stop, dtype=torch.int64, device=X.device)
-        sorted_scores[start:stop] = scores_from_sums(sums(positions),
-                                                     sorted_codes[start:stop], counts)
-        if progress is not None:
-            progress(part + 1, len(starts))
-    scores = torch.empty_like(sorted_scores)
-    scores[order] = sorted_scores
-    return scores
+    position = torch.empty_like(order)
+    position[order] = torch.arange(order.shape[0], device=order.device)
+    return (lambda queries: sums(position[queries])), _chunk_rows(counts.shape[0])
 
 
-def _cpu_scores(X, codes, counts, progress):
-    """Euclidean scores by blocked float64 ``torch.cdist`` (differences)."""
+def _cpu_sums(X, codes, counts):
+    """Euclidean sums of a chunk of rows by float64 ``torch.cdist`` from
+    differences, and the chunk size: at most BLOCK_ELEMENTS distances at
+    once (the chunk's rows against a piece of one cluster's rows)."""
     n_samples, n_clusters = X.shape[0], counts.shape[0]
     X64 = X.to(torch.float64)
-    order, _, offsets = _sorted_by_cluster(codes, n_clusters)
+    order, offsets = _sorted_by_cluster(codes, n_clusters)
     X_sorted = X64[order]
     bounds = offsets.tolist()
-    # Blocks of query rows and pieces of a cluster's rows, at most
-    # BLOCK_ELEMENTS distances at once.
     block = max(1, min(n_samples, BLOCK_ELEMENTS // n_samples))
     piece = max(1, BLOCK_ELEMENTS // block)
-    scores = torch.empty(n_samples, dtype=torch.float64)
-    starts = range(0, n_samples, block)
-    for part, start in enumerate(starts):
-        stop = min(start + block, n_samples)
-        queries = X64[start:stop]
-        sums = torch.zeros((stop - start, n_clusters), dtype=torch.float64)
+
+    def sums_of(queries):
+        rows = X64[queries]
+        sums = torch.zeros((rows.shape[0], n_clusters), dtype=torch.float64)
         for c in range(n_clusters):
             for lo in range(bounds[c], bounds[c + 1], piece):
                 hi = min(lo + piece, bounds[c + 1])
-                dists = torch.cdist(queries, X_sorted[lo:hi],
+                dists = torch.cdist(rows, X_sorted[lo:hi],
                                     compute_mode="donot_use_mm_for_euclid_dist")
                 sums[:, c] += fixed_order_sum(dists)
-        scores[start:stop] = scores_from_sums(sums, codes[start:stop], counts)
-        if progress is not None:
-            progress(part + 1, len(starts))
-    return scores
+        return sums
+
+    return sums_of, block
 
 
-def _cosine_scores(X, codes, counts, progress):
-    """Cosine scores from the per-cluster sums of the unit rows."""
+def _cosine_sums(X, codes, counts):
+    """Cosine sums of a chunk of rows from the per-cluster sums of the unit
+    rows, and the chunk size."""
     n_samples, n_clusters = X.shape[0], counts.shape[0]
     X64 = X.to(torch.float64)
     norms = torch.linalg.vector_norm(X64, dim=1)
@@ -261,19 +280,14 @@ def _cosine_scores(X, codes, counts, progress):
     ones = torch.ones(n_samples, dtype=torch.float64, device=X.device)
     cluster_sums = per_cluster_sums(units, ones, codes, n_clusters)[0]
     counts64 = counts.to(torch.float64)
-    scores = torch.empty(n_samples, dtype=torch.float64, device=X.device)
-    step = _chunk_rows(n_samples, n_clusters, multiple=1)
-    starts = range(0, n_samples, step)
-    for part, start in enumerate(starts):
-        stop = min(start + step, n_samples)
-        rows = units[start:stop]
-        own = codes[start:stop]
+
+    def sums_of(queries):
+        rows = units[queries]
         sums = counts64[None, :] - rows @ cluster_sums.T
         # The cluster sum counted each row's "distance" to itself,
         # 1 - u.u (0 for a unit row, 1 for a row of zeros); it is 0.
         self_terms = 1.0 - (rows * rows).sum(dim=1)
-        sums.scatter_add_(1, own[:, None], -self_terms[:, None])
-        scores[start:stop] = scores_from_sums(sums, own, counts)
-        if progress is not None:
-            progress(part + 1, len(starts))
-    return scores
+        sums.scatter_add_(1, codes[queries][:, None], -self_terms[:, None])
+        return sums
+
+    return sums_of, _chunk_rows(n_clusters, multiple=1)
