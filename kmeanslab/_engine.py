@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
                record_labels=False, start_message="Initialization complete",
-               project=None):
+               project=None, hint=None):
     """Run k-means once from ``centers_init`` on ``backend``.
 
     Parameters
@@ -50,6 +50,11 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         centres the run uses, applied to the initial centres and after
         every update (spherical k-means scales them to unit norm); it may
         work in place on the array it is given, which the loop owns.
+    hint : Hint or None, default=None
+        A guess of every sample's nearest initial centre (an earlier run's
+        labels, see :class:`kmeanslab.backends.Hint`), handed to the
+        backend's ``start_run``: the first assignment may use it to save
+        work; the results are those of the run without it.
 
     Returns
     -------
@@ -60,7 +65,8 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     """
     t_start = time.perf_counter()
     n_clusters = centers_init.shape[0]
-    state = backend.start_run(algorithm, n_clusters)
+    state = (backend.start_run(algorithm, n_clusters) if hint is None
+             else backend.start_run(algorithm, n_clusters, hint=hint))
     if project is not None:
         centers_init = project(np.array(centers_init, dtype=np.float64))
     centers = np.array(centers_init, dtype=backend.dtype, order="C")

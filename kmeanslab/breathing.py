@@ -18,6 +18,13 @@ the engine's own (:func:`kmeanslab._engine.run_single`) on the same backend,
 capped by the same ``max_iter``, and is one *phase* of the restart's trace
 (see :mod:`kmeanslab.trace`); the restart's ``n_iter`` is that of the
 k-centre run whose centres it returns.
+
+Each run after the first, and each removal-utility pass, is handed the last
+run's labels as a :class:`~kmeanslab.backends.Hint` (after breathing out,
+the samples of a removed centre are hinted to the kept centre nearest to
+it): most samples keep their nearest centre, so a backend can find the two
+nearest centres from a few candidates instead of all. Hints save work only;
+the results are those of runs without them.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import numpy as np
 
 from ._engine import logger as _progress
 from ._engine import run_single
+from .backends._protocol import Hint
 
 DEFAULT_M = 5
 DEFAULT_THETA = 1e-4
@@ -87,17 +95,18 @@ def breathing_run(backend, centers_init, *, algorithm, max_iter, tol,
         cycle += 1
         grown = _breathe_in(backend, centers, labels, m, random_state)
         start = time.perf_counter() - t0
-        _, grown, grown_inertia, tr_in = run_single(
-            backend, grown, **lloyd,
+        # The new centres come last: the old labels index the same centres.
+        grown_labels, grown, grown_inertia, tr_in = run_single(
+            backend, grown, **lloyd, hint=Hint(labels),
             start_message=f"Breathing cycle {cycle}: breathe in, {len(grown)} "
                           f"centres (m={m})")
         moves.append(MoveRecord(cycle, "breathe in", m, len(grown), grown_inertia,
                                 tr_in.n_iter, None, time.perf_counter() - t0))
         iterations += _in_phase(tr_in, len(moves) - 1, start)
-        shrunk = _breathe_out(backend, grown, m)
+        shrunk, relabel = _breathe_out(backend, grown, m, grown_labels)
         start = time.perf_counter() - t0
         labels2, shrunk, inertia2, tr_out = run_single(
-            backend, shrunk, **lloyd,
+            backend, shrunk, **lloyd, hint=Hint(grown_labels, relabel),
             start_message=f"Breathing cycle {cycle}: breathe out, {k} centres")
         accepted = inertia2 < inertia * (1.0 - theta)
         _progress.debug("Breathing cycle %d: inertia %s, %s.", cycle, inertia2,
@@ -135,10 +144,13 @@ def _breathe_in(backend, centers, labels, m, random_state):
     return np.concatenate([centers, new.astype(centers.dtype)])
 
 
-def _breathe_out(backend, centers, m):
+def _breathe_out(backend, centers, m, labels):
     """Centres minus the m of lowest utility, never removing a centre whose
-    nearest neighbour was removed in the same step."""
-    utility = backend.removal_utilities(centers)
+    nearest neighbour was removed in the same step, and the index among
+    them of the centre standing in for each of ``centers`` (itself, or for
+    a removed one the nearest kept one); labels: the nearest-centre labels
+    of ``centers`` (a hint for the utilities)."""
+    utility = backend.removal_utilities(centers, hint=Hint(labels))
     k = centers.shape[0]
     c = centers.astype(np.float64)
     d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(-1) if k <= 2048 else None
@@ -160,4 +172,9 @@ def _breathe_out(backend, centers, m):
         removed.extend(rest[: m - len(removed)])
     keep = np.ones(k, dtype=bool)
     keep[removed] = False
-    return np.ascontiguousarray(centers[keep])
+    relabel = np.cumsum(keep) - 1
+    removed = np.asarray(removed, dtype=np.intp)
+    kept = np.flatnonzero(keep)
+    to_kept = ((c[removed, None, :] - c[None, kept, :]) ** 2).sum(-1)
+    relabel[removed] = relabel[kept[to_kept.argmin(axis=1)]]
+    return np.ascontiguousarray(centers[keep]), relabel

@@ -245,12 +245,11 @@ class CPUBackend:
         and the weights alone, so a backend with those may borrow it; dense
         rows in few dimensions take the two nearest centres from the
         ``hint``'s candidates instead, with the same values)."""
-        candidates = (_HintedCandidates.build(self, centers, hint)
-                      if type(self) is CPUBackend else None)
-        if candidates is None:
-            labels, sq_dists, second = self.assign_two(centers)
-        else:
-            labels, sq_dists, second = candidates.two_nearest()
+        nearest_two = (_two_nearest_hinted(self, centers, hint)
+                       if type(self) is CPUBackend else None)
+        if nearest_two is None:
+            nearest_two = self.assign_two(centers)
+        labels, sq_dists, second = nearest_two
         sw = np.asarray(self.sample_weight, dtype=np.float64)
         return np.bincount(labels, weights=sw * (second - sq_dists),
                            minlength=centers.shape[0])
@@ -462,8 +461,9 @@ class _BoundedRun(_Run):
 
 class _HamerlyRun(_BoundedRun):
     """Hamerly: one lower bound per row, for all centres but its own. With
-    a hint, the first step (every row unlabelled) scans each row's hinted
-    candidates instead of every centre, with the same result."""
+    a hint, the first step (every row unlabelled) measures a row against
+    every centre only when its hinted centre is not provably its nearest
+    (``warm.hamerly_start_hinted``): same labels, valid bounds."""
 
     def __init__(self, backend, n_clusters, hint=None):
         super().__init__(backend, n_clusters)
@@ -474,11 +474,18 @@ class _HamerlyRun(_BoundedRun):
     def _assign(self, centers, center_shift):
         b = self.backend
         hint, self.hint = self.hint, None
-        if self.n_steps == 0 and hint is not None:
-            candidates = _HintedCandidates.build(b, centers, hint)
-            if candidates is not None:
-                candidates.hamerly_start(self)
-                return
+        hints = _hint_array(b, hint, centers) if self.n_steps == 0 else None
+        if hints is not None:
+            k = centers.shape[0]
+            nearest = np.empty(k, dtype=np.float64)
+            warm.center_dists(centers, np.empty((k, k), dtype=np.float64),
+                              nearest)
+            warm.hamerly_start_hinted(
+                b.X, b.sample_weight, centers, hints, nearest, _hint_slack(b),
+                self.ref, b.starts, self.labels, self.upper_stored,
+                self.lower_stored, self.delta_sums, self.delta_weights,
+                self.delta_sq_norms, self.delta_counts, self.n_changed)
+            return
         if center_shift is not None:
             self.max_drift += float(np.max(center_shift))
         use_blas = b.n_features >= common.BLAS_MIN_FEATURES
@@ -534,86 +541,86 @@ class _YinyangRun(_BoundedRun):
 # centres; when the lists would hold more than this fraction of them on
 # average, the full pass (vectorised across rows) is as fast.
 HINT_MAX_FRACTION = 0.5
+# Rows hinted to a centre are split into this many bands of distance to it,
+# each scanning only the centres its band can reach (see _kernels/warm.py):
+# more bands, fewer candidates per row but more, smaller groups.
+HINT_TIERS = 8
 
 
-class _HintedCandidates:
-    """Candidate lists of every centre for rows hinted to it (see
-    :mod:`kmeanslab._kernels.warm`), and the passes that use them."""
+def _two_nearest_hinted(backend, centers, hint):
+    """Host (labels, squared distance to the nearest and to the second
+    nearest centre), ``assign_two``'s values, from the candidates of each
+    row's hinted centre (see :mod:`kmeanslab._kernels.warm`); None where
+    the hint cannot help (see :func:`_hint_array`; also distances that are
+    not finite, and candidate lists holding most centres)."""
+    hints = _hint_array(backend, hint, centers)
+    if hints is None:
+        return None
+    n_clusters, n_features = centers.shape
+    n = backend.n_samples
+    X, starts = backend.X, backend.starts
+    centers = np.ascontiguousarray(centers, dtype=backend.dtype)
+    nb, tiers = backend.n_blocks, HINT_TIERS
+    radii = np.empty((nb, n_clusters), dtype=np.float64)
+    warm.hint_radii_dense(X, centers, hints, starts, radii)
+    radii = np.sqrt(radii.max(axis=0))
+    if not np.all(np.isfinite(radii)):
+        return None
+    dists = np.empty((n_clusters, n_clusters), dtype=np.float64)
+    nearest = np.empty(n_clusters, dtype=np.float64)
+    warm.center_dists(centers, dists, nearest)
+    slack = _hint_slack(backend)
+    limits = np.empty(n_clusters * tiers, dtype=np.float64)
+    counts = np.empty(n_clusters * tiers, dtype=np.int64)
+    warm.candidate_counts(dists, nearest, radii, tiers, slack, limits, counts)
+    groups = np.empty(n, dtype=np.int64)
+    rows = np.empty((nb, n_clusters * tiers), dtype=np.int64)
+    warm.tier_rows(X, centers, hints, radii, tiers, starts, groups, rows)
+    group_rows = rows.sum(axis=0)
+    if float(group_rows @ counts) > HINT_MAX_FRACTION * n_clusters * n:
+        return None
+    list_starts = np.zeros(n_clusters * tiers + 1, dtype=np.int64)
+    np.cumsum(counts, out=list_starts[1:])
+    list_idx = np.empty(list_starts[-1], dtype=np.int64)
+    list_t = np.empty((n_features, list_starts[-1]), dtype=backend.dtype)
+    warm.candidate_lists(centers, dists, tiers, limits, list_starts,
+                         list_idx, list_t)
+    group_starts = np.zeros(n_clusters * tiers + 1, dtype=np.int64)
+    np.cumsum(group_rows, out=group_starts[1:])
+    where = np.empty(n, dtype=np.int64)
+    tile = np.empty((n_features, n), dtype=backend.dtype)
+    warm.group_rows(X, groups, starts, rows, group_starts, where, tile)
+    best = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=backend.dtype)
+    second = np.empty(n, dtype=backend.dtype)
+    warm.two_nearest_grouped(tile, group_starts, list_starts, list_idx,
+                             list_t, best, first, second)
+    return best[where].astype(np.int32), first[where], second[where]
 
-    def __init__(self, backend, hints, arrays):
-        self.backend = backend
-        self.hints = hints
-        self.arrays = arrays
 
-    @classmethod
-    def build(cls, backend, centers, hint):
-        """The lists for ``hint`` (a :class:`~kmeanslab.backends.Hint` or
-        None), or None where they cannot help: no hint, hints out of range,
-        many features (the full pass then uses BLAS, whose distances the
-        lists cannot reproduce), distances that are not finite, or lists
-        holding most centres."""
-        n_clusters, n_features = centers.shape
-        if (hint is None or n_features >= common.BLAS_MIN_FEATURES
-                or backend.n_samples == 0):
-            return None
-        hints = np.asarray(hint.labels)
-        if hint.relabel is not None:
-            hints = np.asarray(hint.relabel, dtype=np.intp)[hints]
-        if (hints.shape != (backend.n_samples,) or hints.min() < 0
-                or hints.max() >= n_clusters):
-            return None
-        hints = hints.astype(np.intp, copy=False)
-        centers = np.ascontiguousarray(centers, dtype=backend.dtype)
-        nb = backend.n_blocks
-        radii = np.empty((nb, n_clusters), dtype=np.float64)
-        rows = np.empty((nb, n_clusters), dtype=np.int64)
-        warm.hint_radii_dense(backend.X, centers, hints, backend.starts, radii,
-                              rows)
-        radii = np.sqrt(radii.max(axis=0))
-        if not np.all(np.isfinite(radii)):
-            return None
-        # Far above the relative rounding of a squared distance in the
-        # data's precision (about (n_features + 2) eps): rounding can only
-        # add candidates.
-        slack = 64.0 * (n_features + 2) * float(np.finfo(backend.dtype).eps)
-        nearest = np.empty(n_clusters, dtype=np.float64)
-        limits = np.empty(n_clusters, dtype=np.float64)
-        counts = np.empty(n_clusters, dtype=np.int64)
-        warm.candidate_counts(centers, radii, slack, nearest, limits, counts)
-        mean_length = float(rows.sum(axis=0) @ counts) / backend.n_samples
-        if mean_length > HINT_MAX_FRACTION * n_clusters:
-            return None
-        list_starts = np.zeros(n_clusters + 1, dtype=np.int64)
-        np.cumsum(counts, out=list_starts[1:])
-        total = int(list_starts[-1])
-        list_idx = np.empty(total, dtype=np.int64)
-        list_dist = np.empty(total, dtype=np.float64)
-        list_t = np.empty((n_features, total), dtype=backend.dtype)
-        warm.candidate_lists(centers, list_starts, list_idx, list_dist, list_t)
-        return cls(backend, hints, (centers, hints, list_starts, list_idx,
-                                    list_dist, list_t, nearest, slack))
+def _hint_array(backend, hint, centers):
+    """Every sample's hinted centre index (intp) for a
+    :class:`~kmeanslab.backends.Hint`, or None when there is no hint, when
+    it is out of range, or with many features (the full passes then use
+    BLAS, whose distances a hinted pass cannot reproduce)."""
+    n_clusters, n_features = centers.shape
+    n = backend.n_samples
+    if hint is None or n_features >= common.BLAS_MIN_FEATURES or n == 0:
+        return None
+    hints = np.asarray(hint.labels)
+    if hint.relabel is not None:
+        hints = np.asarray(hint.relabel, dtype=np.intp)[hints]
+    if hints.shape != (n,) or hints.min() < 0 or hints.max() >= n_clusters:
+        return None
+    return hints.astype(np.intp, copy=False)
 
-    def two_nearest(self):
-        """Host (labels, squared distance to the nearest and to the second
-        nearest centre): ``assign_two``'s values."""
-        b = self.backend
-        n = b.n_samples
-        labels = np.empty(n, dtype=np.int32)
-        first = np.empty(n, dtype=b.dtype)
-        second = np.empty(n, dtype=b.dtype)
-        warm.two_nearest_hinted_dense(b.X, *self.arrays, b.starts, labels,
-                                      first, second)
-        return labels, first, second
 
-    def hamerly_start(self, run):
-        """Hamerly's first step on ``run``: its labels, bounds and
-        statistics as ``hamerly_step_dense`` sets them from no labels."""
-        b = self.backend
-        warm.hamerly_start_hinted(
-            b.X, b.sample_weight, *self.arrays, run.ref, b.starts, run.labels,
-            run.upper_stored, run.lower_stored, run.delta_sums,
-            run.delta_weights, run.delta_sq_norms, run.delta_counts,
-            run.n_changed)
+def _hint_slack(backend):
+    """Relative margin of the hinted passes' tests: far above the relative
+    rounding of a distance in the data's precision (about
+    (n_features + 2) eps), so rounding can only send a row to the full
+    pass or add a candidate, never decide a label wrongly."""
+    return 64.0 * (backend.n_features + 2) * float(np.finfo(backend.dtype).eps)
 
 
 def _half_min_center_dist(centers):
