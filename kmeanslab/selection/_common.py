@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _validation
+from ..backends import is_torch_tensor
 # Criterion names as results report them (KSelection.criteria, picks, the
 # table's columns), their other spellings ("elbow" names the inertia
 # criterion by its pick) and the silhouette methods: one list for the
@@ -147,8 +148,14 @@ def format_ks(ks):
 
 def n_distinct_rows(X):
     """Number of distinct rows of X (1 without sorting when all are equal);
-    X an ndarray or a canonical CSR matrix (sorted indices, no duplicates;
-    explicit zeros are ignored)."""
+    X an ndarray, a canonical CSR matrix (sorted indices, no duplicates;
+    explicit zeros are ignored) or a torch tensor (counted on its device)."""
+    if is_torch_tensor(X):
+        import torch
+
+        if bool((X == X[0]).all()):
+            return 1
+        return int(torch.unique(X, dim=0).shape[0])
     if type(X).__module__.startswith("scipy.sparse"):
         X = X.copy()
         X.eliminate_zeros()

@@ -88,14 +88,19 @@ def _log(value):
     return float(np.log(value)) if value > 0 else float("nan")
 
 
-def gap_for_k(k, data_inertia, sampler, seed, n_refs, fit_params):
+def gap_for_k(k, data_inertia, sampler, seed, n_refs, fit_params, device=None):
     """(gap, gap_se, log W_k, log W*_kb over b) for one k; reference set b is
-    the same for every k."""
+    the same for every k. With a torch ``device`` the reference sets (the
+    same numbers) are clustered there, as tensors."""
     from ..core import kmeans
 
     ref_logs = np.empty(n_refs, dtype=np.float64)
     for b in range(n_refs):
         Z = sampler.draw(stream(seed, GAP_STREAM, b))
+        if device is not None:
+            import torch
+
+            Z = torch.from_numpy(Z).to(device)
         fit_seed = child_seed(stream(seed, GAP_STREAM, b, k))
         ref_logs[b] = _log(kmeans(Z, k, random_state=fit_seed, **fit_params).inertia)
     data_log = (_log(data_inertia)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._rowdist import check_metric
 from .._validation import check_int, check_sparse_X, check_X
-from ..backends import is_sparse
+from ..backends import is_sparse, is_torch_tensor
 from ._common import (CRITERIA, CRITERION_ALIASES, REFERENCES, SILHOUETTE_METHODS,
                       SILHOUETTE_STREAM, SkippedKWarning, base_seed, check_choice,
                       check_fit_params, check_ks, check_subsample, format_ks,
@@ -158,7 +158,19 @@ class _Sweep:
                  n_threads, metric="euclidean"):
         self.X = X
         self.metric = metric
-        if metric == "cosine":
+        # A torch tensor X is fitted and silhouette-scored on its device;
+        # the criteria that run on NumPy data (Calinski-Harabasz,
+        # Davies-Bouldin, the simplified silhouette, the gap's reference
+        # sampler) share one host copy, made here when one of them is asked.
+        self.device = X.device if is_torch_tensor(X) else None
+        host_needed = (silhouette == "simplified" and "silhouette" in criteria) or any(
+            name in criteria for name in ("calinski_harabasz", "davies_bouldin", "gap"))
+        if self.device is not None:
+            from ..metrics import _host_copy
+
+            self.X_unit = _host_copy(X) if host_needed else None
+            self.fit = _kmeans()
+        elif metric == "cosine":
             # Spherical k-means; the centroid-based criteria measure the
             # unit rows (chord distances).
             from ..spherical import spherical_kmeans, unit_rows
@@ -166,9 +178,7 @@ class _Sweep:
             self.fit = spherical_kmeans
             self.X_unit = unit_rows(X)[0]
         else:
-            from ..core import kmeans
-
-            self.fit = kmeans
+            self.fit = _kmeans()
             self.X_unit = X
         self.criteria = criteria
         self.silhouette = silhouette
@@ -179,7 +189,8 @@ class _Sweep:
         self.n_refs = n_refs
         self.n_runs = n_runs
         self.subsample = subsample
-        self.sampler = ReferenceSampler(X, reference) if "gap" in criteria else None
+        self.sampler = (ReferenceSampler(self.X_unit, reference) if "gap" in criteria
+                        else None)
         self.columns = _columns(criteria, silhouette)
 
     def empty_row(self, k, reason):
@@ -219,7 +230,7 @@ class _Sweep:
                                       n_samples, n_features, k,
                                       sparse=is_sparse(self.X))
         rows = self.X[:min(n_samples, max(2 * k, 64))]
-        if not is_sparse(rows):
+        if isinstance(rows, np.ndarray):
             rows = np.ascontiguousarray(rows)
         params = dict(self.fit_params, algorithm=algorithm, n_init=1, max_iter=2)
         with thread_limit(params["n_threads"]), warnings.catch_warnings():
@@ -241,7 +252,8 @@ class _Sweep:
                 metrics.davies_bouldin_score(self.X_unit, labels))
         if "gap" in self.criteria:
             gap, gap_se, _, _ = gap_for_k(k, model.inertia, self.sampler,
-                                          self.seed, self.n_refs, self.fit_params)
+                                          self.seed, self.n_refs, self.fit_params,
+                                          device=self.device)
             out.update(gap=gap, gap_se=gap_se)
         if ("stability" in self.criteria
                 and k <= int(round(self.subsample * X.shape[0]))):
@@ -266,6 +278,12 @@ class _Sweep:
             random_state=stream(self.seed, SILHOUETTE_STREAM, k), metric=self.metric)
         return {"silhouette": float(est.estimate), "silhouette_low": float(est.low),
                 "silhouette_high": float(est.high)}
+
+
+def _kmeans():
+    from ..core import kmeans
+
+    return kmeans
 
 
 def _columns(criteria, silhouette):
@@ -368,7 +386,13 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
         Sparse X is clustered sparse (see :func:`kmeanslab.kmeans`) and
         scored by every criterion but "gap", whose uniform reference data
         would be dense: the default criteria then leave it out, and asking
-        for it raises a ValueError.
+        for it raises a ValueError. A torch tensor (the ``torch`` extra, CPU
+        or CUDA) stays on its device for every fit (the gap's reference
+        sets and the stability subsamples included) and for the exact and
+        sampled silhouette; Calinski-Harabasz, Davies-Bouldin, the
+        simplified silhouette and the gap's reference sampler read one
+        host copy of it, made only when one of them is asked for. With
+        ``metric="euclidean"`` only.
     k_range : iterable of int, default=range(2, 11)
         ks to try, each in [2, n_samples - 1] (the silhouette,
         Calinski-Harabasz and Davies-Bouldin are defined there only, and
@@ -481,9 +505,17 @@ def choose_k(X, k_range=range(2, 11), *, criteria=CRITERIA, silhouette="exact",
     3
     """
     sparse = is_sparse(X)
-    X = check_sparse_X(X) if sparse else check_X(X)
-    n_samples = X.shape[0]
     metric = check_metric(metric)
+    if is_torch_tensor(X):
+        from ..backends.torch._backend import check_torch_X
+
+        if metric == "cosine":
+            raise ValueError("metric='cosine' fits spherical k-means, which runs on "
+                             "NumPy data; for a torch tensor X pass X.cpu().numpy()")
+        X = check_torch_X(X)
+    else:
+        X = check_sparse_X(X) if sparse else check_X(X)
+    n_samples = X.shape[0]
     no_gap = sparse or metric == "cosine"
     if no_gap and criteria is CRITERIA:
         criteria = tuple(c for c in CRITERIA if c != "gap")
