@@ -35,11 +35,15 @@ def _assign_top2_rows(X, C, c_sq_norms, labels, best, second,
     """Best and second-best ``‖c‖² − 2 x·c`` for one tile of rows.
 
     X : IN (n_samples, n_features), rows ``stride_x`` apart, unit column stride.
-    C : IN (n_clusters, n_features), rows ``stride_c`` apart: the centres in
-        the dtype of the products (X's dtype, or float32 with WIDEN).
+    C : IN (n_clusters, n_features), rows ``stride_c`` apart: the float32
+        centres, or the centres rounded to X's 16-bit dtype.
     c_sq_norms : IN (n_clusters,) float32.
     labels : OUT (n_samples,) int32, the lowest index among equal minima.
     best, second : OUT (n_samples,) float32; second is +inf when k == 1.
+    X_RESIDENT : load each row tile once (BLOCK_D >= n_features), or stream
+        the features in blocks of BLOCK_D for every centre tile.
+    WIDEN : convert both tiles to float32 before ``tl.dot``.
+    PRECISION : ``tl.dot``'s input_precision ("ieee" or "tf32").
 
     Invariant after each centre tile: ``best_val``/``best_idx`` are the
     minimum over the centres seen so far with the lowest index on ties (tiles

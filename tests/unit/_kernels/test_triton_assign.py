@@ -41,9 +41,10 @@ def _reference(X, centers, c_sq_norms, precision):
     if precision == "tf32":
         unit += TF32_PRODUCT
     bound = unit * magnitude.max(axis=1)
-    ordered = np.sort(values, axis=1)
-    second = ordered[:, 1] if values.shape[1] > 1 else np.full(len(X64), np.inf)
-    return values, ordered[:, 0], second, bound
+    if values.shape[1] == 1:
+        return values, values[:, 0], np.full(len(X64), np.inf), bound
+    smallest = np.partition(values, 1, axis=1)
+    return values, smallest[:, 0], smallest[:, 1], bound
 
 
 def _check(X, centers, precision, tiles=None, min_checked=0.8):
