@@ -21,6 +21,15 @@ SSE any method reached on that set and n_clusters in this run.
     python benchmarks/bench_sipu.py --quick          # 3 seeds, a few sets
     python benchmarks/bench_sipu.py --only birch1 --only birch2 --seeds 5
     python benchmarks/bench_sipu.py --intrusion      # also Intrusion (494k x 35)
+    python benchmarks/bench_sipu.py --birch-ratio --threads 2 --seeds 10
+
+``--birch-ratio`` is the breathing target of issue 10: on Birch1 and Birch2
+(k=100), one default scikit-learn fit (``KMeans(100)``: k-means++ and
+``n_init="auto"``, one run) against kmeanslab's ``refine="breathing"``,
+both with ``--threads`` threads, alternating in this process; each seed's
+fits are timed ``--repeats`` times and the best kept, and it prints both
+methods' centroid index for every seed and the ratio of the summed best
+times (above 1: breathing is faster).
 
 The data come from ``kmeanslab.datasets`` (``$KMEANSLAB_DATA`` or
 ../shared/data). Each method gets ``--threads`` threads (numba for
@@ -226,6 +235,44 @@ def _selected(names, only):
     return [n for n in names if n.lower() in wanted]
 
 
+def run_birch_ratio(seeds, threads, repeats):
+    """Per seed on Birch1 and Birch2: best-of-``repeats`` time and centroid
+    index of scikit-learn's default KMeans(100) and of kmeanslab's
+    breathing; prints a table per set and the time ratio."""
+    methods = {
+        "sklearn KMeans(100)": lambda s: SKKMeans(100, random_state=s),
+        "kmeanslab breathing": lambda s: KMeans(
+            100, random_state=s, refine="breathing", n_threads=threads),
+    }
+    print(f"\n=== Birch: best of {repeats} per seed, {threads} thread(s), "
+          f"k=100 ===")
+    for name in ("birch1", "birch2"):
+        data = load_sipu(name)
+        best = {m: [] for m in methods}
+        ci = {m: [] for m in methods}
+        for seed in range(seeds):
+            for _ in range(repeats):
+                for method, make in methods.items():
+                    model = make(seed)
+                    with threadpool_limits(limits=threads):
+                        t0 = time.perf_counter()
+                        model.fit(data.X)
+                        elapsed = time.perf_counter() - t0
+                    if len(best[method]) == seed:
+                        best[method].append(elapsed)
+                        ci[method].append(centroid_index(model.cluster_centers_,
+                                                         data.centers))
+                    best[method][seed] = min(best[method][seed], elapsed)
+        print(f"\n{name}: seed, then per method best time (s) and CI")
+        for seed in range(seeds):
+            print(f"  {seed:3d}  " + "  ".join(
+                f"{m}: {best[m][seed]:.3f} s CI={ci[m][seed]}" for m in methods))
+        sk, bk = (sum(best[m]) for m in methods)
+        print(f"  {name}: sklearn KMeans(100) / kmeanslab breathing = "
+              f"{sk / bk:.2f}x; breathing CI = 0 in "
+              f"{sum(c == 0 for c in ci['kmeanslab breathing'])}/{seeds} seeds")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set")
@@ -241,12 +288,28 @@ def main(argv=None):
                         "default 25, 50, 100)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per method (default 1, see the docstring)")
+    parser.add_argument("--birch-ratio", action="store_true",
+                        help="only the breathing target: default scikit-learn "
+                        "KMeans(100) against refine='breathing' on Birch1 and "
+                        "Birch2, best of --repeats per seed")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timings per seed and method with --birch-ratio "
+                        "(the best is kept; default 3)")
     parser.add_argument("--json", metavar="PATH",
                         help="also write every run as JSON to PATH")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.threads < 1:
         parser.error("--seeds and --threads must be >= 1")
 
+    if args.birch_ratio:
+        print(f"kmeanslab {kmeanslab.__version__}, scikit-learn "
+              f"{sklearn.__version__}, numpy {np.__version__}, Python "
+              f"{platform.python_version()}; backend: cpu")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with kmeanslab.thread_limit(args.threads):
+            _warm_up(_methods(args.threads))
+            run_birch_ratio(args.seeds, args.threads, max(1, args.repeats))
+        return
     seeds = 3 if args.quick else args.seeds
     sipu = QUICK_SIPU if args.quick and not args.only else SIPU_SETS
     bkm = QUICK_BKM if args.quick and not args.only else (

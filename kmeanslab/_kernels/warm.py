@@ -278,3 +278,19 @@ def hamerly_start_hinted(X, sample_weight, centers, hints, nearest, slack, ref,
                                     b, delta_sums, delta_weights,
                                     delta_sq_norms, delta_counts)
         n_changed[b] = starts[b + 1] - starts[b]
+
+
+@njit(cache=True)
+def removal_utilities_grouped(sample_weight, where, best, first, second, out):
+    """OUT out (k,) float64: per centre, the sum over the rows nearest to it
+    of ``w * (second - first)``, rows added in increasing order (what
+    ``np.bincount(labels, weights=w * (second - first))`` adds, to the bit).
+
+    IN where, best, first, second as ``two_nearest_grouped`` gives them
+    (entry ``where[i]`` is row i's).
+    """
+    out[:] = 0.0
+    for i in range(where.shape[0]):
+        r = where[i]
+        gap = second[r] - first[r]
+        out[best[r]] += np.float64(sample_weight[i]) * np.float64(gap)

@@ -245,11 +245,13 @@ class CPUBackend:
         and the weights alone, so a backend with those may borrow it; dense
         rows in few dimensions take the two nearest centres from the
         ``hint``'s candidates instead, with the same values)."""
-        nearest_two = (_two_nearest_hinted(self, centers, hint)
-                       if type(self) is CPUBackend else None)
-        if nearest_two is None:
-            nearest_two = self.assign_two(centers)
-        labels, sq_dists, second = nearest_two
+        grouped = (_two_nearest_hinted(self, centers, hint)
+                   if type(self) is CPUBackend else None)
+        if grouped is not None:
+            out = np.empty(centers.shape[0], dtype=np.float64)
+            warm.removal_utilities_grouped(self.sample_weight, *grouped, out)
+            return out
+        labels, sq_dists, second = self.assign_two(centers)
         sw = np.asarray(self.sample_weight, dtype=np.float64)
         return np.bincount(labels, weights=sw * (second - sq_dists),
                            minlength=centers.shape[0])
@@ -548,11 +550,13 @@ HINT_TIERS = 8
 
 
 def _two_nearest_hinted(backend, centers, hint):
-    """Host (labels, squared distance to the nearest and to the second
-    nearest centre), ``assign_two``'s values, from the candidates of each
-    row's hinted centre (see :mod:`kmeanslab._kernels.warm`); None where
-    the hint cannot help (see :func:`_hint_array`; also distances that are
-    not finite, and candidate lists holding most centres)."""
+    """The nearest centre, its squared distance and the second-nearest
+    squared distance of every row (``assign_two``'s values), from the
+    candidates of each row's hinted centre (see
+    :mod:`kmeanslab._kernels.warm`), as ``(where, best, first, second)``:
+    row i's values are at ``where[i]``. None where the hint cannot help (see
+    :func:`_hint_array`; also distances that are not finite, and candidate
+    lists holding most centres)."""
     hints = _hint_array(backend, hint, centers)
     if hints is None:
         return None
@@ -595,7 +599,7 @@ def _two_nearest_hinted(backend, centers, hint):
     second = np.empty(n, dtype=backend.dtype)
     warm.two_nearest_grouped(tile, group_starts, list_starts, list_idx,
                              list_t, best, first, second)
-    return best[where].astype(np.int32), first[where], second[where]
+    return where, best, first, second
 
 
 def _hint_array(backend, hint, centers):
