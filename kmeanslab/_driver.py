@@ -41,6 +41,12 @@ __all__ = ["KMeansResult", "WorkingSpace", "centring_shift", "fit",
 # subnormals (2**-1022).
 SCALE_LIMIT = 60
 
+# algorithm="auto" runs Lloyd from this many features on (where its pass is
+# a gemm: the kernels' BLAS_MIN_FEATURES) and up to this many clusters; see
+# resolve_algorithm.
+AUTO_LLOYD_MIN_FEATURES = 16
+AUTO_LLOYD_MAX_CLUSTERS = 8
+
 # The bounded variants (same result as Lloyd, fewer distances).
 _BOUNDED = ("hamerly", "yinyang")
 
@@ -75,23 +81,35 @@ def resolve_algorithm(algorithm, n_samples, n_features, n_clusters,
                       sparse=False):
     """The algorithm ``"auto"`` stands for.
 
-    Rule (from ``benchmarks/bench_engine.py``): Hamerly's bounds pay off when
-    they let most samples skip the distance pass, which they do for every
-    dense workload measured here once ``n_clusters >= 2``; the plain Lloyd
-    pass is only chosen for ``n_clusters == 1`` or tiny data
-    (``n_samples < 256``), where the bounds' bookkeeping costs more than it
-    saves, and for ``sparse`` rows: on TF-IDF text (thousands of
-    dimensions, ``benchmarks/bench_text.py``) distances concentrate, the
-    single lower bound fails for almost every row, and the bounded pass
-    costs three times Lloyd's. ``"elkan"`` is accepted for scikit-learn
-    compatibility and runs the bounded variant, which gives the same result
-    as Lloyd.
+    Rule (measured with ``benchmarks/bench_engine.py --grid`` over
+    n_features in {2, 3, 8, 32, 128, 384} x n_clusters in {8, 64, 256,
+    1024} on overlapping clusters, and single-threaded CPU time on the
+    cells near its edges): "lloyd" when
+
+    - ``n_features >= AUTO_LLOYD_MIN_FEATURES`` (16): Lloyd's pass runs as
+      one gemm per chunk of rows, and on overlapping data the bounds skip
+      too few rows to pay for their bookkeeping (Hamerly 1.1x to 1.5x
+      slower per iteration at d = 32 to 384);
+    - ``n_clusters <= AUTO_LLOYD_MAX_CLUSTERS`` (8): the direct pass over a
+      few centres costs about what checking the bounds does (within 25%
+      either way);
+    - ``n_clusters == 1``, ``n_samples < 256`` (bookkeeping only), or
+      ``sparse`` rows (on TF-IDF text, ``benchmarks/bench_text.py``,
+      distances concentrate, the single bound fails for almost every row
+      and the bounded pass costs three times Lloyd's);
+
+    and "hamerly" otherwise (few features and 16 or more clusters: 1.3x to
+    1.6x faster than Lloyd). "yinyang" is never picked: it was slower than
+    Hamerly in every cell measured. ``"elkan"`` is accepted for
+    scikit-learn compatibility and runs the bounded variant; every
+    algorithm gives Lloyd's result.
     """
     if algorithm == "elkan":
         return "hamerly"
     if algorithm != "auto":
         return algorithm
-    if n_clusters == 1 or n_samples < 256 or sparse:
+    if (n_clusters <= AUTO_LLOYD_MAX_CLUSTERS or n_samples < 256 or sparse
+            or n_features >= AUTO_LLOYD_MIN_FEATURES):
         return "lloyd"
     return "hamerly"
 

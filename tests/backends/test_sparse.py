@@ -183,7 +183,11 @@ def test_fit_matches_sklearn_and_dense(random_seed, algorithm, dtype):
 def test_auto_runs_lloyd_on_sparse_rows():
     X, dense = _sparse_data(0, n_samples=600)
     assert kmeans(X, N_CLUSTERS, random_state=0).algorithm == "lloyd"
-    assert kmeans(dense, N_CLUSTERS, random_state=0).algorithm == "hamerly"
+    # Where dense rows would run the bounds, sparse ones still run Lloyd.
+    from kmeanslab.core import resolve_algorithm
+
+    assert resolve_algorithm("auto", 600, 3, 20) == "hamerly"
+    assert resolve_algorithm("auto", 600, 3, 20, sparse=True) == "lloyd"
 
 
 def test_bounded_run_equals_lloyd_bitwise(random_seed):

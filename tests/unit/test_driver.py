@@ -28,23 +28,35 @@ def _backend(X, cls=CPUBackend):
 
 # --- The algorithm ------------------------------------------------------------------
 
-@pytest.mark.parametrize("algorithm, n_samples, n_clusters, expected", [
-    ("lloyd", 1000, 5, "lloyd"),
-    ("hamerly", 10, 5, "hamerly"),
-    ("elkan", 1000, 5, "hamerly"),
-    ("auto", 1000, 5, "hamerly"),
-    ("auto", 100, 5, "lloyd"),
-    ("auto", 1000, 1, "lloyd"),
-], ids=["lloyd", "hamerly", "elkan", "auto-large", "auto-small", "auto-k1"])
-def test_resolve_algorithm(algorithm, n_samples, n_clusters, expected):
-    assert resolve_algorithm(algorithm, n_samples, 2, n_clusters) == expected
+@pytest.mark.parametrize("algorithm, n_samples, n_features, n_clusters, expected", [
+    ("lloyd", 1000, 2, 20, "lloyd"),
+    ("hamerly", 10, 2, 5, "hamerly"),
+    ("elkan", 1000, 2, 5, "hamerly"),
+    ("auto", 1000, 2, 20, "hamerly"),
+    ("auto", 1000, 15, 9, "hamerly"),
+    ("auto", 1000, 16, 20, "lloyd"),
+    ("auto", 1000, 2, 8, "lloyd"),
+    ("auto", 100, 2, 20, "lloyd"),
+    ("auto", 1000, 2, 1, "lloyd"),
+], ids=["lloyd", "hamerly", "elkan", "auto-few-features", "auto-edge",
+        "auto-many-features", "auto-few-clusters", "auto-small", "auto-k1"])
+def test_resolve_algorithm(algorithm, n_samples, n_features, n_clusters, expected):
+    assert resolve_algorithm(algorithm, n_samples, n_features, n_clusters) == expected
+
+
+def test_auto_switches_where_lloyd_switches_to_blas():
+    from kmeanslab._driver import AUTO_LLOYD_MIN_FEATURES
+    from kmeanslab._kernels.common import BLAS_MIN_FEATURES
+
+    assert AUTO_LLOYD_MIN_FEATURES == BLAS_MIN_FEATURES
 
 
 def test_algorithm_is_reported(seed_blobs):
     X, init = seed_blobs
     assert kmeans(X, 4, init=init, algorithm="elkan").algorithm == "hamerly"
-    assert KMeans(4, init=init, algorithm="auto").fit(X).algorithm_ == "hamerly"
-    assert KMeans(4, init=init, algorithm="auto").fit(X[:100]).algorithm_ == "lloyd"
+    assert KMeans(4, init=init, algorithm="auto").fit(X).algorithm_ == "lloyd"
+    assert KMeans(12, algorithm="auto", random_state=0).fit(X).algorithm_ == "hamerly"
+    assert KMeans(12, algorithm="auto").fit(X[:100]).algorithm_ == "lloyd"
 
 
 class _LloydOnly(CPUBackend):
