@@ -97,6 +97,12 @@ def _sums_direct(X_t, query_pos, cluster_offsets, out,
     seg_start = tl.load(cluster_offsets + cluster)
     seg_stop = tl.load(cluster_offsets + cluster + 1)
     n_offs = tl.arange(0, BLOCK_N)
+    # The queries' coordinates, loaded once into a tuple of registers: kept
+    # as loads inside the loops, their 64-bit addresses (one per query and
+    # feature) stayed live and spilled.
+    x = ()
+    for f in tl.static_range(N_FEATURES):
+        x = x + (tl.load(X_t + f * stride_f + queries, mask=q_mask, other=0.0),)
 
     acc64 = tl.full((BLOCK_M,), 0.0, tl.float64)
     for g0 in range(seg_start, seg_stop, BLOCK_N * FLUSH_TILES):
@@ -107,9 +113,8 @@ def _sums_direct(X_t, query_pos, cluster_offsets, out,
             col_mask = cols < seg_stop
             sq_dist = tl.full((BLOCK_M, BLOCK_N), 0.0, tl.float32)
             for f in tl.static_range(N_FEATURES):
-                x = tl.load(X_t + f * stride_f + queries, mask=q_mask, other=0.0)
                 y = tl.load(X_t + f * stride_f + cols, mask=col_mask, other=0.0)
-                diff = x[:, None] - y[None, :]
+                diff = x[f][:, None] - y[None, :]
                 sq_dist += diff * diff
             acc += tl.where(col_mask[None, :], tl.sqrt(sq_dist), 0.0)
         acc64 += tl.reduce(acc, 1, tl.standard._sum_combine).to(tl.float64)
@@ -206,11 +211,16 @@ def choose_silhouette_tiles(n_features):
     """Launch tiles ``(block_m, block_n, block_d, num_warps)``; block_d is
     0 on the direct path.
 
-    Chosen by rule, not timed on a GPU: 64 × 64 float32 tiles hold the
-    accumulator and the squared distances in 32 registers each per thread
-    with 4 warps; the dot path streams the features 32 columns at a time,
-    like a GEMM's K loop. The sums depend on these sizes in their last bits
-    only (the order of the float32 additions).
+    Chosen by rule and checked for register use by compiling for sm_90
+    (``cuobjdump -res-usage``), not timed on a GPU. Direct path: Triton lays
+    a ``(block_m, 128)`` tile over 4 warps as one column and all block_m
+    rows per thread, so a thread keeps ``block_m × n_features`` query
+    coordinates and ``2 × block_m`` accumulators in registers; block_m is
+    the largest power of two (8 to 32) that keeps that near 128 registers,
+    so nothing spills. Dot path: 64 × 64 tiles, the features streamed 32
+    columns at a time like a GEMM's K loop, on 8 warps (4 warps reach 255
+    registers and spill). The sums depend on these sizes in their last
+    bits only (the order of the float32 additions).
 
     Parameters
     ----------
@@ -221,8 +231,12 @@ def choose_silhouette_tiles(n_features):
     tuple of (int, int, int, int)
     """
     if n_features < DOT_MIN_FEATURES:
-        return 64, 64, 0, 4
-    return 64, 64, 32, 4
+        budget = 128 // (n_features + 2)
+        block_m = 8
+        while block_m * 2 <= min(32, budget):
+            block_m *= 2
+        return block_m, 128, 0, 4
+    return 64, 64, 32, 8
 
 
 class SilhouetteSums:

@@ -129,12 +129,83 @@ def test_no_queries():
 
 
 def test_default_tiles_and_bound():
-    assert choose_silhouette_tiles(2) == (64, 64, 0, 4)
-    assert choose_silhouette_tiles(128) == (64, 64, 32, 4)
-    assert FLUSH_TILES * 64 <= 1024  # float32 terms per accumulator, see the docstring
+    """Direct path: 128 columns a tile, fewer query rows the more features
+    (registers); dot path: 64 x 64 tiles on 8 warps."""
+    assert choose_silhouette_tiles(1) == (32, 128, 0, 4)
+    assert choose_silhouette_tiles(2) == (32, 128, 0, 4)
+    assert choose_silhouette_tiles(6) == (16, 128, 0, 4)
+    assert choose_silhouette_tiles(15) == (8, 128, 0, 4)
+    assert choose_silhouette_tiles(128) == (64, 64, 32, 8)
     # The bound grows with the features and the square of the norms.
     assert dot_sq_dist_error(32, 2.0) == pytest.approx(4 * dot_sq_dist_error(32, 1.0))
     assert dot_sq_dist_error(64, 1.0) > dot_sq_dist_error(32, 1.0)
+
+
+def _cuobjdump():
+    import os
+
+    import triton
+
+    path = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin",
+                        "cuobjdump")
+    return path if os.path.exists(path) else None
+
+
+@pytest.mark.parametrize("n_features", [2, 7, 15, 128])
+def test_compiles_for_sm90_without_spills(monkeypatch, n_features):
+    """The kernels with the default tiles compile for an H100/H200 (sm_90)
+    on this CPU-only machine, and keep everything in registers (no local
+    memory stack): what only the GPU compiler can tell."""
+    import subprocess
+
+    import triton
+
+    from kmeanslab._kernels.triton import _silhouette as kernels
+
+    try:
+        from triton.backends.compiler import GPUTarget
+        from triton.compiler import ASTSource
+    except ImportError:
+        pytest.skip("this Triton has no ahead-of-time compile API")
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    block_m, block_n, block_d, num_warps = choose_silhouette_tiles(n_features)
+    if n_features < DOT_MIN_FEATURES:
+        fn = kernels._sums_direct
+        signature = {"X_t": "*fp32", "query_pos": "*i64", "cluster_offsets": "*i64",
+                     "out": "*fp64", "n_queries": "i32", "n_row_blocks": "i32",
+                     "stride_f": "i32", "stride_out": "i32"}
+        constants = {"N_FEATURES": n_features, "BLOCK_M": block_m, "BLOCK_N": block_n,
+                     "FLUSH_TILES": FLUSH_TILES}
+    else:
+        fn = kernels._sums_dot
+        signature = {"X": "*fp32", "sq_norms": "*fp32", "query_pos": "*i64",
+                     "cluster_offsets": "*i64", "out": "*fp64", "n_queries": "i32",
+                     "n_row_blocks": "i32", "n_features": "i32", "stride_x": "i32",
+                     "stride_out": "i32"}
+        constants = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_D": block_d,
+                     "FLUSH_TILES": FLUSH_TILES, "PRECISION": "tf32x3"}
+    signature.update({name: "constexpr" for name in constants})
+    try:
+        compiled = triton.compile(ASTSource(triton.jit(fn), signature, constants),
+                                  target=GPUTarget("cuda", 90, 32),
+                                  options={"num_warps": num_warps})
+    except RuntimeError as error:  # no CUDA backend or ptxas in this build
+        if "ptxas" in str(error) or "backend" in str(error):
+            pytest.skip(f"cannot compile for sm_90 here: {error}")
+        raise
+    cubin = compiled.asm["cubin"]
+    assert cubin
+    tool = _cuobjdump()
+    if tool is None:
+        return
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".cubin") as handle:
+        handle.write(cubin)
+        handle.flush()
+        usage = subprocess.run([tool, "-res-usage", handle.name], capture_output=True,
+                               text=True, check=True).stdout
+    assert "STACK:0 " in usage, usage
 
 
 @pytest.mark.gpu
