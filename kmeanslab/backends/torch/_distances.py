@@ -24,12 +24,15 @@ The assignment is made in two passes:
 The error bound: a value ``||c||^2 - 2 x.c`` whose products' inputs are
 rounded to a unit roundoff ``u_in`` and whose ``n_features`` terms are
 accumulated in a type of unit roundoff ``u`` is off by at most
-``4 u_in ||x|| max||c|| + (n_features + 4) u (||x|| + max||c||)^2``:
-rounding both inputs of every product costs ``2 u_in |x_i c_i|``, summing
-to ``2 u_in ||x|| ||c||`` (Cauchy-Schwarz), doubled by the factor 2; the
+``2 (2 u_in + u_in^2) ||x|| max||c|| + (n_features + 4) u (||x|| + max||c||)^2``:
+rounding (or, as tensor cores on sm_90 do with TF32, truncating) both
+inputs of every product costs ``(2 u_in + u_in^2) |x_i c_i|``, summing to
+that times ``||x|| ||c||`` (Cauchy-Schwarz), doubled by the factor 2; the
 classical ``gamma_n`` bound of the dot product, the squared centre norm and
-the final subtraction are each within ``u (||x|| + ||c||)^2`` per term. Two
-such values can swap order only when they are within twice that.
+the final subtraction are each within ``u (||x|| + ||c||)^2`` per term, with
+``u`` a whole float32 epsilon for tensor-core products (whose accumulation
+may truncate) and half of one for fp32 FMA products. Two such values can
+swap order only when they are within twice that.
 """
 
 from __future__ import annotations
@@ -91,10 +94,13 @@ def screen_error(x_norms, c_max_norm, n_features, input_roundoff, accumulate_dty
     -------
     Tensor of shape (n_rows,)
     """
-    u = torch.finfo(accumulate_dtype).eps / 2
+    # Tensor-core products (input_roundoff > 0) may truncate their float32
+    # accumulation rather than round it: a whole epsilon per addition.
+    u = torch.finfo(accumulate_dtype).eps / (1 if input_roundoff else 2)
     error = (n_features + 4) * u * (x_norms + c_max_norm) ** 2
     if input_roundoff:
-        error += 4 * input_roundoff * c_max_norm * x_norms
+        per_product = 2 * input_roundoff + input_roundoff ** 2
+        error += 2 * per_product * c_max_norm * x_norms
     return error
 
 
