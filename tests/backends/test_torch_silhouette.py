@@ -229,7 +229,9 @@ def test_gpu_matches_numpy(n_features, random_seed):
     X, labels = _data(random_seed, n=20_000, d=n_features, dtype=np.float32)
     expected = metrics.silhouette_samples(X, labels)
     got = metrics.silhouette_samples(torch.from_numpy(X).cuda(), torch.from_numpy(labels).cuda())
-    np.testing.assert_allclose(got, expected, rtol=0, atol=KERNEL_ATOL)
+    # The dot path (tf32x3 products) is looser: see dot_sq_dist_error.
+    atol = KERNEL_ATOL if n_features < 16 else 1e-4
+    np.testing.assert_allclose(got, expected, rtol=0, atol=atol)
 
 
 @pytest.mark.gpu

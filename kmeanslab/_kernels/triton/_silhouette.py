@@ -193,17 +193,21 @@ def dot_sq_dist_error(n_features, max_norm):
 
     Notes
     -----
-    Each product ``x_f y_f`` of ``"tf32x3"`` drops the product of the two
-    low parts and rounds them, about ``3 · 2⁻²²`` of ``|x_f y_f|``; its
-    float32 accumulation over ``n_features`` terms (tensor cores may
-    truncate: 2u a step) and the float32 norms add
-    ``2 (n_features + 2) u`` of ``‖x‖ ‖y‖`` or ``‖x‖²``, and the final
-    two additions ``2u`` of ``(‖x‖ + ‖y‖)²``. With ``‖x‖, ‖y‖ <= R`` all of
-    it is below ``((2 n_features + 8) u + 2⁻²⁰) (2R)²``. A distance is then
-    off by at most the square root of this (for a near-zero distance) and
-    by about ``bound / (2 d)`` for a distance d well above it.
+    ``"tf32x3"`` splits each operand into a TF32 high part and a float32
+    remainder that the tensor cores take as TF32 too (sm_90 truncates
+    TF32 operands rather than rounding them), and drops the product of the
+    two remainders: each product ``x_f y_f`` is off by at most
+    ``3 · 2⁻²⁰ |x_f y_f|``, so ``2 x·y`` by ``6 · 2⁻²⁰ ‖x‖ ‖y‖``
+    (Cauchy-Schwarz), below ``2⁻¹⁹ (‖x‖ + ‖y‖)²``. The float32
+    accumulation over ``n_features`` terms (tensor cores may truncate: a
+    whole epsilon, 2u, a step), the float32 norms and the final two
+    additions add ``(2 n_features + 8) u`` of ``(‖x‖ + ‖y‖)²``. With
+    ``‖x‖, ‖y‖ <= R`` the error is below
+    ``((2 n_features + 8) u + 2⁻¹⁹) (2R)²``. A distance is then off by at
+    most the square root of this (for a near-zero distance) and by about
+    ``bound / (2 d)`` for a distance d well above it.
     """
-    factor = (2 * n_features + 8) * _U32 + 2.0 ** -20
+    factor = (2 * n_features + 8) * _U32 + 2.0 ** -19
     return factor * (2.0 * max_norm) ** 2
 
 
