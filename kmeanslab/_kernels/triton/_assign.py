@@ -219,6 +219,8 @@ def assign_top2(X, centers, c_sq_norms, *, precision, tiles=None):
     ValueError
         If ``precision`` is not one of the above, or is ``"tf32"`` for
         16-bit X.
+    TypeError
+        If X is not float32, bfloat16 or float16.
 
     Notes
     -----
@@ -230,6 +232,8 @@ def assign_top2(X, centers, c_sq_norms, *, precision, tiles=None):
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if X.dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        raise TypeError(f"X must be float32, bfloat16 or float16, got {X.dtype}")
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
     sixteen_bit = X.dtype in (torch.bfloat16, torch.float16)

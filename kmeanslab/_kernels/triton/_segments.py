@@ -33,7 +33,8 @@ def _segment_rows(X, sample_weight, order, starts, ends, out,
                   BLOCK_D: tl.constexpr):
     """First level: weighted sums of groups of at most FAN_IN sorted rows.
 
-    X : IN (n_samples, n_features), rows ``stride_x`` apart, unit column stride.
+    X : IN (n_samples, n_features), any float dtype, rows ``stride_x``
+        apart, unit column stride.
     sample_weight : IN (n_samples,) float32 or float64.
     order : IN (n_samples,) int64, row indices sorted by label (stable).
     starts, ends : IN (n_slots,) int64, each slot's positions in ``order``
@@ -203,7 +204,7 @@ def segment_sums(X, sample_weight, labels, n_clusters, *, fan_in=FAN_IN,
     Parameters
     ----------
     X : torch.Tensor of shape (n_samples, n_features)
-        Contiguous, float32, bfloat16 or float16.
+        Contiguous, float32, bfloat16, float16 or float64.
     sample_weight : torch.Tensor of shape (n_samples,)
         Float32 or float64, non-negative.
     labels : torch.Tensor of shape (n_samples,)

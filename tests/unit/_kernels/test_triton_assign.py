@@ -137,13 +137,15 @@ def test_default_tiles():
     assert choose_assign_tiles(128, 1024, 2, tensor_cores=True) == (128, 64, 128, True, 8)
 
 
-def test_precision_is_checked():
+def test_precision_and_dtype_are_checked():
     X, centers = _data(4, 2, 2, 0)
     norms = (centers ** 2).sum(axis=1)
     with pytest.raises(ValueError, match="precision"):
         assign_top2(X, centers, norms, precision="fp64")
     with pytest.raises(ValueError, match="tf32"):
         assign_top2(X.bfloat16(), centers, norms, precision="tf32")
+    with pytest.raises(TypeError, match="float64"):
+        assign_top2(X.double(), centers, norms, precision="ieee")
 
 
 def test_no_rows():

@@ -73,9 +73,10 @@ def test_matches_reference(n_features, n_clusters, random_seed):
         assert int((labels == 1).sum()) > 0
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "fp16"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float64],
+                         ids=["bf16", "fp16", "f64"])
 @pytest.mark.parametrize("weight_dtype", [torch.float32, torch.float64], ids=["w32", "w64"])
-def test_16bit_rows_and_float32_weights(dtype, weight_dtype, random_seed):
+def test_other_dtypes(dtype, weight_dtype, random_seed):
     X, w, labels = _data(150, 5, 4, random_seed, dtype=dtype, weight_dtype=weight_dtype,
                          label_dtype=torch.int64)
     _check(X, w, labels, 4)
