@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_sparse_X, check_X
-from ..backends import is_sparse
+from ..backends import is_sparse, is_torch_tensor
 from ._common import (STABILITY_STREAM, base_seed, check_fit_params, check_subsample,
                       child_seed, stream)
 
@@ -53,7 +53,8 @@ def stability_scores(X, k, n_runs, subsample, seed, fit_params, fit=None):
     runs = []
     for _ in range(n_runs):
         rows = np.sort(rng.choice(n, size=m, replace=False))
-        labels = fit(X[rows], k, random_state=child_seed(rng), **fit_params).labels
+        subset = X[_on_device(rows, X) if is_torch_tensor(X) else rows]
+        labels = fit(subset, k, random_state=child_seed(rng), **fit_params).labels
         runs.append((rows, labels))
     scores = []
     for i in range(n_runs):
@@ -62,6 +63,13 @@ def stability_scores(X, k, n_runs, subsample, seed, fit_params, fit=None):
                                              assume_unique=True, return_indices=True)
             scores.append(adjusted_rand_score(runs[i][1][pos_i], runs[j][1][pos_j]))
     return np.array(scores, dtype=np.float64)
+
+
+def _on_device(rows, X):
+    """Row indices as an index tensor on the torch tensor X's device."""
+    import torch
+
+    return torch.from_numpy(rows).to(X.device)
 
 
 def stability(X, k, *, n_runs=5, subsample=0.8, random_state=None, n_init="auto",
