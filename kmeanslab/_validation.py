@@ -251,6 +251,29 @@ def check_n_threads(n_threads):
     return None if n_threads is None else check_int(n_threads, "n_threads")
 
 
+def record_features(estimator, n_features, reset, names=None):
+    """What ``validate_data`` does with the feature count for input it cannot
+    see (Dask collections, tensors): on ``reset`` set ``n_features_in_``
+    and ``feature_names_in_`` (removed when ``names`` is None), else check
+    the count against the fitted one.
+
+    Raises
+    ------
+    ValueError
+        When the count differs from the fitted ``n_features_in_``.
+    """
+    if reset:
+        estimator.n_features_in_ = n_features
+        if names is not None:
+            estimator.feature_names_in_ = names
+        else:
+            estimator.__dict__.pop("feature_names_in_", None)
+    elif n_features != estimator.n_features_in_:
+        raise ValueError(f"X has {n_features} features, but "
+                         f"{type(estimator).__name__} is expecting "
+                         f"{estimator.n_features_in_} features as input.")
+
+
 def check_precision(precision):
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}"

@@ -179,8 +179,12 @@ def test_estimator(random_seed, sparse):
     assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-10)
     np.testing.assert_array_equal(km.fit_predict(X), km.labels_)
     np.testing.assert_allclose(km.fit_transform(X), km.transform(X))
-    # "auto": Hamerly on dense rows, Lloyd on sparse ones.
-    assert km._n_init == 1 and km.algorithm_ == ("lloyd" if sparse else "hamerly")
+    # "auto": the dense rule (kmeanslab.core.resolve_algorithm) on dense
+    # rows, Lloyd on sparse ones.
+    from kmeanslab.core import resolve_algorithm
+
+    expected = resolve_algorithm("auto", *dense.shape, N_CLUSTERS, sparse=sparse)
+    assert km._n_init == 1 and km.algorithm_ == expected
     assert not hasattr(km, "partial_fit")
 
 

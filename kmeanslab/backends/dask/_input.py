@@ -6,6 +6,8 @@ from __future__ import annotations
 import dask.array as da
 import numpy as np
 
+from ..._validation import record_features
+
 __all__ = ["as_dask_array", "as_dask_weights", "feature_names", "validate_dask_X"]
 
 
@@ -65,16 +67,7 @@ def validate_dask_X(estimator, X, reset):
     ``feature_names_in_`` when ``reset``, else checks the feature count."""
     names = feature_names(X)
     X = as_dask_array(X)
-    if reset:
-        estimator.n_features_in_ = X.shape[1]
-        if names is not None:
-            estimator.feature_names_in_ = names
-        else:
-            estimator.__dict__.pop("feature_names_in_", None)
-    elif X.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but "
-                         f"{type(estimator).__name__} is expecting "
-                         f"{estimator.n_features_in_} features as input.")
+    record_features(estimator, X.shape[1], reset, names)
     return X
 
 

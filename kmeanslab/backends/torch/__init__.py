@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..._validation import record_features
 from ._backend import DeviceLabels, TorchBackend, check_torch_X, check_torch_weight
 from ._silhouette import silhouette_samples_torch
 
@@ -33,13 +34,7 @@ def validate_torch_X(estimator, X, reset):
     ``reset`` (a tensor has no column names), else checks the feature
     count."""
     X = check_torch_X(X)
-    if reset:
-        estimator.n_features_in_ = X.shape[1]
-        estimator.__dict__.pop("feature_names_in_", None)
-    elif X.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but "
-                         f"{type(estimator).__name__} is expecting "
-                         f"{estimator.n_features_in_} features as input.")
+    record_features(estimator, X.shape[1], reset)
     return X
 
 
