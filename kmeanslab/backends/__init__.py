@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import sys
 
-from ._protocol import Backend, DataSummary, RunState, StepStats, unsupported
+from ._protocol import (Backend, DataSummary, Hint, RunState, StepStats,
+                        unsupported)
 
-__all__ = ["Backend", "DataSummary", "RunState", "StepStats", "get_backend",
-           "is_dask_collection", "is_sparse", "is_torch_tensor", "unsupported"]
+__all__ = ["Backend", "DataSummary", "Hint", "RunState", "StepStats",
+           "get_backend", "is_dask_collection", "is_sparse", "is_torch_tensor",
+           "unsupported"]
 
 
 def is_dask_collection(X):
