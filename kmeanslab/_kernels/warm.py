@@ -72,6 +72,23 @@ def center_dists(centers, dists, nearest):
 
 
 @njit(cache=True)
+def nearest_center_dists(centers, nearest):
+    """OUT nearest (k,): distance from each centre to its nearest other one
+    (inf when there is none), measured in float64, in O(k) memory."""
+    k = centers.shape[0]
+    nearest[:] = np.inf
+    for a in range(k):
+        for c in range(a + 1, k):
+            s = 0.0
+            for f in range(centers.shape[1]):
+                t = np.float64(centers[a, f]) - np.float64(centers[c, f])
+                s += t * t
+            d = np.sqrt(s)
+            nearest[a] = min(nearest[a], d)
+            nearest[c] = min(nearest[c], d)
+
+
+@njit(cache=True)
 def candidate_counts(dists, nearest, radii, n_tiers, slack, limits, counts):
     """Sizes of the candidate lists of the groups (centre a, tier t), group
     ``a * n_tiers + t`` holding the rows hinted to a within

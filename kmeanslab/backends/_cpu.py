@@ -478,10 +478,8 @@ class _HamerlyRun(_BoundedRun):
         hint, self.hint = self.hint, None
         hints = _hint_array(b, hint, centers) if self.n_steps == 0 else None
         if hints is not None:
-            k = centers.shape[0]
-            nearest = np.empty(k, dtype=np.float64)
-            warm.center_dists(centers, np.empty((k, k), dtype=np.float64),
-                              nearest)
+            nearest = np.empty(centers.shape[0], dtype=np.float64)
+            warm.nearest_center_dists(centers, nearest)
             warm.hamerly_start_hinted(
                 b.X, b.sample_weight, centers, hints, nearest, _hint_slack(b),
                 self.ref, b.starts, self.labels, self.upper_stored,
@@ -543,6 +541,9 @@ class _YinyangRun(_BoundedRun):
 # centres; when the lists would hold more than this fraction of them on
 # average, the full pass (vectorised across rows) is as fast.
 HINT_MAX_FRACTION = 0.5
+# The candidate lists start from the (k, k) distances between the centres:
+# past this many centres that matrix (32 MiB) costs more than it saves.
+HINT_MAX_LISTED = 2048
 # Rows hinted to a centre are split into this many bands of distance to it,
 # each scanning only the centres its band can reach (see _kernels/warm.py):
 # more bands, fewer candidates per row but more, smaller groups.
@@ -558,7 +559,7 @@ def _two_nearest_hinted(backend, centers, hint):
     :func:`_hint_array`; also distances that are not finite, and candidate
     lists holding most centres)."""
     hints = _hint_array(backend, hint, centers)
-    if hints is None:
+    if hints is None or centers.shape[0] > HINT_MAX_LISTED:
         return None
     n_clusters, n_features = centers.shape
     n = backend.n_samples

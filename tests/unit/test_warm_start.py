@@ -177,6 +177,17 @@ def test_hints_ignored_where_they_cannot_help(random_seed, dtype):
         _assert_same_run(_run(b2, centers2, Hint(bad)), _run(b2, centers2, None))
 
 
+def test_utilities_without_lists_past_the_cap(monkeypatch, random_seed):
+    """More centres than the candidate lists take: the full pass."""
+    X, centers = _tied_data(random_seed, np.float64)
+    b = _backend(X, True, random_seed)
+    labels = b.assign(centers)[0]
+    monkeypatch.setattr(_cpu, "HINT_MAX_LISTED", len(centers) - 1)
+    assert _two_nearest_hinted(b, centers, Hint(labels)) is None
+    np.testing.assert_array_equal(b.removal_utilities(centers, Hint(labels)),
+                                  b.removal_utilities(centers))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", WEIGHTS)
 def test_breathing_same_with_and_without_hints(monkeypatch, random_seed, dtype,
