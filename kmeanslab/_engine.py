@@ -17,17 +17,26 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 
+from .backends._protocol import Hint
 from .trace import IterationRecord, RunTrace
 
 logger = logging.getLogger(__name__)
 
+#: A run with a ``handover`` switches to the bounded algorithm after the
+#: first step that changes at most this fraction of the labels: by then
+#: most rows keep their centre and the bounds let them skip the distance
+#: pass (on 200k x 32 blobs, k=64, a default fit runs 1.9x faster with
+#: Hamerly than with Lloyd, while its first iterations run 10% slower).
+HANDOVER_FRACTION = 0.05
+
 
 def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
                record_labels=False, start_message="Initialization complete",
-               project=None, hint=None):
+               project=None, hint=None, handover=None):
     """Run k-means once from ``centers_init`` on ``backend``.
 
     Parameters
@@ -56,6 +65,13 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         backend's ``start_run``: the first assignment may use it to save
         work; the results are those of the run without it.
 
+    handover : str or None, default=None
+        A bounded algorithm to continue with once a step changes at most
+        ``HANDOVER_FRACTION`` of the labels: the run starts with
+        ``algorithm`` (Lloyd, whose full pass is cheapest while most rows
+        are in doubt) and hands its labels over as a hint. Both give
+        Lloyd's result; the handover only changes the cost.
+
     Returns
     -------
     labels : ndarray of shape (n_samples,)
@@ -79,8 +95,17 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     if verbose and start_message:
         logger.debug("%s", start_message)
 
+    handed_over = None  # the labels before the first step of a handed-over run
     for it in range(max_iter):
-        step = state.step(centers, shift)
+        if handed_over is None:
+            step = state.step(centers, shift)
+        else:
+            # A fresh run state: its first step starts its bounds afresh and
+            # counts the changes against the labels it was handed.
+            step = state.step(centers, None)
+            step = replace(step, n_changed=int(np.count_nonzero(
+                handed_over != np.asarray(state.labels))))
+            handed_over = None
         if verbose:
             # The inertia of this assignment to the centres it was made to,
             # in the working units (the data's, up to a power-of-two rescale).
@@ -112,6 +137,12 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
                 logger.debug("Converged at iteration %d: center shift %s within "
                             "tolerance %s.", it, shift_tot, tol)
             break
+        if (handover is not None and it > 0
+                and step.n_changed <= HANDOVER_FRACTION * backend.n_samples):
+            handed_over = np.array(state.labels)
+            state = backend.start_run(handover, n_clusters,
+                                      hint=Hint(handed_over))
+            handover = None
     else:
         if verbose:
             logger.debug("Stopped at max_iter=%d without converging.", max_iter)
