@@ -375,7 +375,7 @@ def end_to_end(workload, X, seeds, n_threads):
           f"for s in {list(seeds)}, threads={n_threads}")
     print(f"{'seed':>4}{'kmeanslab s':>13}{'sklearn s':>11}{'speed-up':>10}"
           f"{'kmeanslab WCSS':>17}{'sklearn WCSS':>15}{'rel diff':>10}"
-          f"{'algorithm_':>12}{'n_iter_ kl/sk':>15}")
+          f"{'algorithm_':>15}{'n_iter_ kl/sk':>15}")
     kl_t, sk_t, kl_w, sk_w = [], [], [], []
     for s in seeds:
         t0 = time.perf_counter()
@@ -388,7 +388,7 @@ def end_to_end(workload, X, seeds, n_threads):
         sk_w.append(wcss(X, sk_model.cluster_centers_))
         print(f"{s:4d}{kl_t[-1]:13.3f}{sk_t[-1]:11.3f}{sk_t[-1] / kl_t[-1]:9.2f}x"
               f"{kl_w[-1]:17.6g}{sk_w[-1]:15.6g}{(kl_w[-1] - sk_w[-1]) / sk_w[-1]:10.1e}"
-              f"{model.algorithm_:>12}{f'{model.n_iter_}/{sk_model.n_iter_}':>15}")
+              f"{model.algorithm_:>15}{f'{model.n_iter_}/{sk_model.n_iter_}':>15}")
     mean_kl, mean_sk = np.mean(kl_w), np.mean(sk_w)
     print(f"mean{np.mean(kl_t):13.3f}{np.mean(sk_t):11.3f}"
           f"{np.mean(sk_t) / np.mean(kl_t):9.2f}x{mean_kl:17.6g}{mean_sk:15.6g}"
