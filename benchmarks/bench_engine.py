@@ -25,6 +25,7 @@ machine is shared and noisy: compare ratios within one run. ::
     python benchmarks/bench_engine.py --grid                # n_features x n_clusters
     python benchmarks/bench_engine.py --grid --quick --spread overlap --spread separated
     python benchmarks/bench_engine.py --crossover
+    python benchmarks/bench_engine.py --only blobs-200k-32-std6 --compare-fits lloyd --compare-fits hamerly
     python benchmarks/bench_engine.py --out benchmarks/results/bench_engine.txt
 """
 
@@ -369,8 +370,10 @@ def print_summary(rows, threads):
               f"{100 * row['of_floor']:.0f}% ({row['floor_kind']}) |")
 
 
-def end_to_end(workload, X, seeds, n_threads):
-    """Default fits, kmeanslab vs scikit-learn, seed by seed side by side."""
+def end_to_end(workload, X, seeds, n_threads, compare=()):
+    """Default fits, kmeanslab vs scikit-learn, seed by seed side by side;
+    with ``compare``, kmeanslab's default fit also with each of those
+    algorithms instead of "auto" (same seeds, same process)."""
     k = workload.n_clusters
     print(f"\n== default fits on {workload.name}: KMeans({k}, random_state=s) "
           f"for s in {list(seeds)}, threads={n_threads}")
@@ -378,6 +381,7 @@ def end_to_end(workload, X, seeds, n_threads):
           f"{'kmeanslab WCSS':>17}{'sklearn WCSS':>15}{'rel diff':>10}"
           f"{'algorithm_':>15}{'n_iter_ kl/sk':>15}")
     kl_t, sk_t, kl_w, sk_w = [], [], [], []
+    other_t = {}
     for s in seeds:
         t0 = time.perf_counter()
         model = KMeans(k, random_state=s, n_threads=n_threads).fit(X)
@@ -390,6 +394,19 @@ def end_to_end(workload, X, seeds, n_threads):
         print(f"{s:4d}{kl_t[-1]:13.3f}{sk_t[-1]:11.3f}{sk_t[-1] / kl_t[-1]:9.2f}x"
               f"{kl_w[-1]:17.6g}{sk_w[-1]:15.6g}{(kl_w[-1] - sk_w[-1]) / sk_w[-1]:10.1e}"
               f"{model.algorithm_:>15}{f'{model.n_iter_}/{sk_model.n_iter_}':>15}")
+        for name in compare:
+            t0 = time.perf_counter()
+            other = KMeans(k, random_state=s, n_threads=n_threads,
+                           algorithm=name).fit(X)
+            t = time.perf_counter() - t0
+            other_t.setdefault(name, []).append(t)
+            same = np.array_equal(other.labels_, model.labels_)
+            print(f"{'':4}  algorithm={name!r}: {t:.3f} s, {t / kl_t[-1]:.2f}x "
+                  f"auto's time, n_iter_ {other.n_iter_}, "
+                  f"{'same' if same else 'other'} labels")
+    for name, times in other_t.items():
+        print(f"mean algorithm={name!r}: {np.mean(times):.3f} s, "
+              f"{np.mean(times) / np.mean(kl_t):.2f}x auto's time")
     mean_kl, mean_sk = np.mean(kl_w), np.mean(sk_w)
     print(f"mean{np.mean(kl_t):13.3f}{np.mean(sk_t):11.3f}"
           f"{np.mean(sk_t) / np.mean(kl_t):9.2f}x{mean_kl:17.6g}{mean_sk:15.6g}"
@@ -598,6 +615,9 @@ def parse_args(argv=None):
                         help="grid spread (repeatable; default overlap)")
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                         help="grid dtype")
+    parser.add_argument("--compare-fits", action="append", metavar="NAME",
+                        help="also time the default fits with this algorithm "
+                        "instead of 'auto' (repeatable)")
     parser.add_argument("--crossover", action="store_true",
                         help="lloyd direct vs BLAS path by n_features")
     args = parser.parse_args(argv)
@@ -650,7 +670,8 @@ def run(args):
             X = workload.make(workload.n_samples // scale)
             rows.append(fixed_start(workload, X, args, algorithms, limits))
             if index < N_END_TO_END:
-                end_to_end(workload, X, range(args.seeds), args.threads)
+                end_to_end(workload, X, range(args.seeds), args.threads,
+                           args.compare_fits or ())
         print_summary(rows, args.threads)
     print("\nload average at the end: "
           + ", ".join(f"{x:.2f}" for x in os.getloadavg()))

@@ -130,10 +130,11 @@ def auto_handover(requested, resolved, n_features, n_clusters, backend):
     Where ``"auto"`` starts with Lloyd for its gemm pass (16 to 63
     features, more than ``AUTO_LLOYD_MAX_CLUSTERS`` clusters), the first
     iterations are Lloyd's (Hamerly's bounds prune little while most rows
-    are in doubt) and the rest Hamerly's, which skip the rows that stay: a
-    default fit at 200k x 32, k=64, ran in 0.69 s against 2.0 s with Lloyd
-    alone and 0.82 s with Hamerly alone, and the grid's 20 iterations from
-    the start at d=32 stayed within 8% of Lloyd's. From
+    are in doubt) and the rest Hamerly's, which skip the rows that stay:
+    default fits at 200k x 32, k=64, took 0.52x the time of Lloyd alone and
+    about that of Hamerly alone (``bench_engine.py --compare-fits``), and
+    the grid's 20 iterations from the start at d=32 stayed within 11% of
+    Lloyd's. From
     ``AUTO_HANDOVER_MAX_FEATURES`` (64) features on, distances concentrate
     on overlapping data and the handed-over iterations ran 1.2x to 1.5x
     slower than Lloyd's in the grid (d = 128, 384; k >= 256), so Lloyd runs
