@@ -32,7 +32,8 @@ from .breathing import breathing_run
 from .init import init_centers
 from .trace import ConvergenceTrace
 
-__all__ = ["KMeansResult", "WorkingSpace", "centring_shift", "fit",
+__all__ = ["KMeansResult", "WorkingSpace", "bulk_location", "centring_point",
+           "centring_shift", "distance_space", "fit",
            "resolve_algorithm", "scale_exponent"]
 
 # Data whose largest |x| lies outside [2**-SCALE_LIMIT, 2**SCALE_LIMIT] is
@@ -40,6 +41,10 @@ __all__ = ["KMeansResult", "WorkingSpace", "centring_shift", "fit",
 # squared float64 distances stay far from overflow (2**1024) and from the
 # subnormals (2**-1022).
 SCALE_LIMIT = 60
+
+# Rows of the evenly spaced sample that locates the bulk of the data for
+# centring (bulk_location): enough for quartiles within a few percent.
+CENTRING_SAMPLE = 4096
 
 # algorithm="auto" runs Lloyd from this many features on (where its pass is
 # a gemm: the kernels' BLAS_MIN_FEATURES) and up to this many clusters; see
@@ -158,6 +163,28 @@ def scale_exponent(amax):
     return 0
 
 
+def distance_space(backend, centers):
+    """``(backend, centers, exponent)``: the data and ``centers`` scaled by
+    the same power of two ``2**exponent`` (exact) as a fit would scale
+    them, so that squared distances between them neither overflow nor
+    underflow; ``backend`` itself and exponent 0 when no scaling is needed.
+
+    ``predict``, ``transform`` and ``score`` measure in this space, so they
+    agree with the fit on data of any magnitude (squared distances of
+    values near 1e-200 underflow to 0 in float64, and of values near 1e200
+    overflow). Distances come back to the user's units by ``2**-exponent``,
+    squared ones by ``2**(-2 * exponent)``.
+    """
+    c_amax = float(np.max(np.abs(centers))) if np.size(centers) else 0.0
+    amax = max(backend.summary().amax, c_amax)
+    exponent = scale_exponent(amax)
+    if exponent == 0:
+        return backend, centers, 0
+    scale = float(np.ldexp(1.0, exponent))
+    scaled = np.asarray(centers, dtype=backend.dtype) * backend.dtype.type(scale)
+    return backend.transformed(None, scale), scaled, exponent
+
+
 class WorkingSpace:
     """The map between the user's space and the engine's working space,
     ``working = (user - shift) * 2**exponent``.
@@ -170,7 +197,8 @@ class WorkingSpace:
     dtype : dtype
         float32 or float64.
     shift : ndarray of shape (n_features,) or None
-        The feature means the data was centred on (None: not centred).
+        The point the data was centred on (None: not centred; see
+        :func:`centring_point`).
     exponent : int
     variance_mean : float
         Mean feature variance of the working data (scales ``tol``).
@@ -228,9 +256,42 @@ class WorkingSpace:
                      for m in moves)
 
 
+def bulk_location(backend):
+    """Median and interquartile range of every feature, over an evenly spaced
+    sample of at most ``CENTRING_SAMPLE`` rows (all rows of smaller data).
+
+    The sample's rows are fixed by ``n_samples`` alone, so a fit stays
+    deterministic; the values only need to locate where most of the data
+    lies, which a few thousand rows do whatever a few extreme rows hold.
+    """
+    n = backend.n_samples
+    idx = np.unique(np.linspace(0, n - 1, min(n, CENTRING_SAMPLE)).round()
+                    .astype(np.int64))
+    rows = np.asarray(backend.take_rows(idx), dtype=np.float64)
+    q1, median, q3 = np.percentile(rows, [25, 50, 75], axis=0)
+    return median, q3 - q1
+
+
+def centring_point(mean, median, iqr):
+    """Per feature, the mean when centring on it loses nothing, else the
+    median.
+
+    Centring rounds every value to a relative precision of its distance to
+    the centring point, so a point far from the bulk of the data erases the
+    bulk's differences: one fill value of 1e20 among values near 1 puts the
+    mean near 1e18/n and every other value at the same -1e18/n. The mean is
+    kept where it lies no farther from the bulk's median than the median
+    lies from 0 or the bulk's interquartile range spans (centring then
+    costs at most one bit of the values' own precision); elsewhere the
+    median is used, which lies in the bulk by construction.
+    """
+    far = np.abs(mean - median) > np.maximum(np.abs(median), iqr)
+    return np.where(far, median, mean)
+
+
 def centring_shift(mean, dtype, n_samples):
-    """The point the data is centred on: the feature means, in float64 data
-    rounded to ``53 - ceil(log2(n_samples))`` significant bits.
+    """The point the data is centred on (see :func:`centring_point`), in
+    float64 data rounded to ``53 - ceil(log2(n_samples))`` significant bits.
 
     With that few bits, any sum of up to ``n_samples`` copies of a shifted
     value is exact, so a cluster whose samples all share a value in a
@@ -263,10 +324,14 @@ def working_space(backend, copy_x):
         When the working data's variance is not finite (values too large
         for the data type).
     """
-    summary = backend.summary()
+    # The raw statistics may overflow (they are measured again once scaled).
+    with np.errstate(over="ignore", invalid="ignore"):
+        summary = backend.summary()
     exponent = scale_exponent(summary.amax)
-    shift = (centring_shift(summary.mean, backend.dtype, backend.n_samples)
-             if copy_x and backend.can_center else None)
+    shift = None
+    if copy_x and backend.can_center:
+        point = centring_point(summary.mean, *bulk_location(backend))
+        shift = centring_shift(point, backend.dtype, backend.n_samples)
     working = backend.transformed(shift, float(np.ldexp(1.0, exponent)))
     variance_mean = (working.summary().variance_mean if exponent
                      else summary.variance_mean)

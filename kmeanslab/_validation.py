@@ -96,7 +96,9 @@ def check_X(X, *, name="X", dtype=None):
         raise ValueError(f"{name} has 0 features (shape {X.shape})")
     # A finite sum proves every value finite without a boolean temporary;
     # only when it is not (or overflows) look value by value.
-    if not np.isfinite(X.sum(dtype=np.float64)) and not np.isfinite(X).all():
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum(dtype=np.float64)
+    if not np.isfinite(total) and not np.isfinite(X).all():
         what = "NaN" if np.isnan(X).any() else "infinity"
         raise ValueError(f"{name} contains {what}; remove or impute non-finite values first")
     return X
@@ -199,11 +201,33 @@ def check_init(init, n_clusters, n_features, dtype):
         return init
     if callable(init):
         return init
-    arr = check_X(init, name="init", dtype=dtype)
+    arr = check_X(_dense_init(init), name="init", dtype=dtype)
     check_init_shape(arr.shape, n_clusters, n_features,
                      f"init must have shape (n_clusters, n_features) = "
                      f"({n_clusters}, {n_features})")
     return arr
+
+
+def _dense_init(init):
+    """An init array as something :func:`check_X` reads: a Dask collection
+    computed, and SciPy sparse centres refused in one line, as scikit-learn
+    refuses them (``np.asarray`` would wrap them in a 0-d object array and
+    the message would speak of non-numeric values)."""
+    what = fix = None
+    if type(init).__module__.startswith("dask"):
+        meta = getattr(init, "_meta", None)
+        if type(meta).__module__.startswith("scipy.sparse"):
+            what = f"a dask array of SciPy sparse blocks ({type(meta).__name__})"
+            fix = "init.compute().toarray()"
+        else:
+            init = init.compute()
+    if type(init).__module__.startswith("scipy.sparse"):
+        what, fix = f"a SciPy sparse {type(init).__name__}", "init.toarray()"
+    if what is not None:
+        raise TypeError(f"init must be a dense array of shape (n_clusters, "
+                        f"n_features), got {what}; pass {fix} (the centres "
+                        f"are dense whatever X is)")
+    return init
 
 
 def check_init_shape(shape, n_clusters, n_features, advice):

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._params import fill_doc
 from ._validation import check_no_text, check_sample_weight, check_sparse_X
 from .backends import get_backend, is_dask_collection, is_sparse, is_torch_tensor
+from ._driver import distance_space
 from .core import kmeans
 
 logger = logging.getLogger("kmeanslab")
@@ -189,18 +190,22 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def _backend_for(self, X, sample_weight=None):
+        """``(backend, centers, exponent)`` over X and the fitted centres,
+        both scaled by ``2**exponent`` where their magnitude demands it
+        (:func:`kmeanslab._driver.distance_space`), as the fit scaled them."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         if is_dask_collection(X):
-            return get_backend(X, sample_weight), self.cluster_centers_.astype(X.dtype)
-        if is_torch_tensor(X):
+            backend = get_backend(X, sample_weight)
+        elif is_torch_tensor(X):
             from .backends.torch import make_backend
 
             backend = make_backend(X, sample_weight, precision=self.precision)
-            return backend, self.cluster_centers_.astype(backend.dtype)
-        X = check_sparse_X(X) if is_sparse(X) else np.ascontiguousarray(X)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return get_backend(X, sw), self.cluster_centers_.astype(X.dtype)
+        else:
+            X = check_sparse_X(X) if is_sparse(X) else np.ascontiguousarray(X)
+            sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            backend = get_backend(X, sw)
+        return distance_space(backend, self.cluster_centers_.astype(backend.dtype))
 
     def predict(self, X):
         """Index of the nearest centre for each sample of X (a lazy dask
@@ -210,7 +215,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
             check_is_fitted(self)
             return predict_dask(self.cluster_centers_, self._validate_X(X, reset=False))
-        backend, centers = self._backend_for(X)
+        backend, centers, _ = self._backend_for(X)
         return backend.user_labels(backend.assign(centers)[0])
 
     def transform(self, X):
@@ -221,11 +226,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
             check_is_fitted(self)
             return transform_dask(self.cluster_centers_, self._validate_X(X, reset=False))
-        backend, centers = self._backend_for(X)
+        backend, centers, exponent = self._backend_for(X)
         sq_dists = backend.sq_dists_to_centers(centers)
-        if is_torch_tensor(sq_dists):
-            return sq_dists.sqrt().cpu().numpy()
-        return np.sqrt(sq_dists)
+        dists = (sq_dists.sqrt().cpu().numpy() if is_torch_tensor(sq_dists)
+                 else np.sqrt(sq_dists))
+        if exponent:
+            with np.errstate(over="ignore"):
+                dists = np.ldexp(dists, -exponent).astype(dists.dtype, copy=False)
+        return dists
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit, then return the distances to the centres."""
@@ -233,9 +241,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the inertia of X on the fitted centres."""
-        backend, centers = self._backend_for(X, sample_weight)
+        backend, centers, exponent = self._backend_for(X, sample_weight)
         labels, _ = backend.assign(centers)
-        return -backend.inertia(centers, labels)
+        with np.errstate(over="ignore"):
+            return -float(np.ldexp(backend.inertia(centers, labels), -2 * exponent))
 
     def save(self, path, *, trace=False, force=False):
         """Write the fitted model to ``path`` without pickle (plain arrays

@@ -125,11 +125,14 @@ class SparseBackend:
         X = self.X
         n, d = X.shape
         values = X.data.astype(np.float64)
-        column_sums = np.bincount(X.indices, weights=values, minlength=d)
+        # ``astype``: with no stored entries ``np.bincount`` returns int64
+        # even when given weights.
+        column_sums = np.bincount(X.indices, weights=values,
+                                  minlength=d).astype(np.float64, copy=False)
         mean = column_sums / n
         nnz_per_column = np.bincount(X.indices, minlength=d)
         squares = np.bincount(X.indices, weights=(values - mean[X.indices]) ** 2,
-                              minlength=d)
+                              minlength=d).astype(np.float64, copy=False)
         # The zeros of each column contribute (0 - mean)^2 each.
         squares += (n - nnz_per_column) * mean ** 2
         amax = float(np.max(np.abs(values))) if values.size else 0.0

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import os
 import re
+import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -440,8 +444,12 @@ def _read_npy(path, options):
     with open(path, "rb") as stream:
         if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
             raise _error(path, "is not a .npy file (no NumPy header)")
+        stream.seek(0)
+        _check_npy_header(path, stream, os.fstat(stream.fileno()).st_size)
     try:
         array = np.load(path, allow_pickle=False)
+    except MemoryError as exc:
+        raise _too_large(path, exc) from None
     except (ValueError, OSError, EOFError) as exc:
         raise _error(path, f"not a readable .npy array ({_first_line(exc)})") from None
     if not isinstance(array, np.ndarray):
@@ -475,16 +483,105 @@ def _read_npy(path, options):
 def _read_npz(path, options):
     """A sparse matrix written by ``scipy.sparse.save_npz``, as canonical CSR
     (read with ``allow_pickle=False``: no code in the file can run)."""
-    import scipy.sparse as sp
-
     with open(path, "rb") as stream:
         if stream.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
             raise _error(path, "is not a .npz file (not a zip archive)")
     try:
-        matrix = sp.load_npz(path)
-    except (ValueError, OSError, EOFError, KeyError) as exc:
+        X = _load_sparse(path)
+    except DataFileError:
+        raise
+    except MemoryError as exc:
+        raise _too_large(path, exc) from None
+    except _ARCHIVE_ERRORS as exc:
+        raise _error(path, f"is a damaged or truncated .npz file "
+                           f"({_first_line(exc)})") from None
+    except _CONTENT_ERRORS as exc:
         raise _error(path, f"not a sparse matrix written by scipy.sparse.save_npz "
                            f"({_first_line(exc)})") from None
+    bad = np.flatnonzero(~np.isfinite(X.data))
+    if bad.size:
+        row = int(np.searchsorted(X.indptr, bad[0], side="right") - 1)
+        raise _error(path, f"has NaN or infinite value(s) (the first in row {row}, "
+                           f"column {int(X.indices[bad[0]])}); remove or impute "
+                           f"them first")
+    names = default_column_names(X.shape[1])
+    positions = _select(path, names, options["columns"])
+    if list(positions) != list(range(X.shape[1])):
+        X = X[:, positions]
+    return LoadedTable(X=X, column_names=[names[j] for j in positions], path=path,
+                       format="npz", files=(path,))
+
+
+# What a damaged or truncated zip archive raises while it is listed or a
+# member is decompressed (zipfile, zlib, lzma, bz2, the .npy header parser).
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError,
+                   struct.error)
+try:
+    import lzma
+except ImportError:  # a Python built without lzma cannot read such members
+    pass
+else:
+    _ARCHIVE_ERRORS += (lzma.LZMAError,)
+# What numpy and scipy's sparse constructors raise on an archive that is a
+# readable zip but not what save_npz writes (members missing or of the wrong
+# type or shape, an unknown or unsupported sparse format, an encrypted
+# member, inconsistent index arrays).
+_CONTENT_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError,
+                   NotImplementedError, RuntimeError, OverflowError)
+
+
+def _too_large(path, exc):
+    return _error(path, f"is too large to read into memory ({_first_line(exc)})")
+
+
+def _check_npy_header(path, stream, size, member=None):
+    """Refuse, before any data is read, a ``.npy`` stream of ``size`` bytes
+    whose header cannot be read, holds Python objects (only pickle reads
+    them) or announces more data than the stream holds (a truncated file, or
+    a header that would make NumPy allocate far more than the file)."""
+    where = "" if member is None else f"member {member!r} "
+    readers = {(1, 0): np.lib.format.read_array_header_1_0,
+               (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version not in readers:
+            return  # np.load judges other versions itself
+        shape, _, dtype = readers[version](stream)
+    except (ValueError, EOFError, OSError, struct.error) as exc:
+        raise _error(path, f"{where}has no readable .npy header "
+                           f"({_first_line(exc)})") from None
+    if dtype.hasobject:
+        raise _error(path, f"{where}holds Python objects (dtype {dtype}), which "
+                           f"only pickle can read; save a numeric array")
+    if any(n < 0 for n in shape):
+        raise _error(path, f"{where}has a header with a negative dimension "
+                           f"(shape {shape})")
+    n_bytes = math.prod(shape) * dtype.itemsize
+    left = size - stream.tell()
+    if n_bytes > left:
+        raise _error(path, f"{where}is truncated: its header gives shape {shape} "
+                           f"({n_bytes:,} bytes of data) but {max(left, 0):,} "
+                           f"bytes follow")
+
+
+def _load_sparse(path):
+    """The matrix of a ``save_npz`` file as canonical CSR, float32 or
+    float64, after checking every member's header."""
+    import scipy.sparse as sp
+
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        names = [info.filename for info in members]
+        if "format.npy" not in names:
+            arrays = [name.removesuffix(".npy") for name in names]
+            raise _error(path, f"not a sparse matrix written by scipy.sparse."
+                               f"save_npz (it holds {_shown(arrays) if arrays else 'nothing'}"
+                               f", no 'format'; save a dense array with "
+                               f"numpy.save as .npy)")
+        for info in members:
+            with archive.open(info) as stream:
+                _check_npy_header(path, stream, info.file_size, member=info.filename)
+    matrix = sp.load_npz(path)
     if matrix.ndim != 2:
         raise _error(path, f"must hold a 2-D sparse matrix, got shape {matrix.shape}")
     if matrix.dtype.kind not in "biuf":
@@ -501,18 +598,7 @@ def _read_npz(path, options):
     if not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
-    bad = np.flatnonzero(~np.isfinite(X.data))
-    if bad.size:
-        row = int(np.searchsorted(X.indptr, bad[0], side="right") - 1)
-        raise _error(path, f"has NaN or infinite value(s) (the first in row {row}, "
-                           f"column {int(X.indices[bad[0]])}); remove or impute "
-                           f"them first")
-    names = default_column_names(X.shape[1])
-    positions = _select(path, names, options["columns"])
-    if list(positions) != list(range(X.shape[1])):
-        X = X[:, positions]
-    return LoadedTable(X=X, column_names=[names[j] for j in positions], path=path,
-                       format="npz", files=(path,))
+    return X
 
 
 # --- Parquet ------------------------------------------------------------------

@@ -177,11 +177,30 @@ def test_half_precision_tensors(dtype):
     np.testing.assert_array_equal(result.labels, sq.argmin(axis=1))
 
 
-def test_integer_tensors_become_float32():
+def test_integer_tensors_become_float64():
     X = torch.tensor([[0, 0], [0, 1], [10, 10], [10, 11]])
     result = kmeans(X, 2, init=np.array([[0.0, 0.0], [10.0, 10.0]]))
-    assert result.centers.dtype == np.float32
+    assert result.centers.dtype == np.float64
     assert result.labels.tolist() == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool])
+def test_integer_tensors_fit_as_integer_arrays(dtype):
+    # Above 2**24 float32 would merge neighbouring integers: tensors and
+    # arrays follow one rule (float64), so their fits agree.
+    rng = np.random.default_rng(3)
+    base = 2**25 if dtype == torch.int64 else 0
+    X = base + rng.integers(0, 2 if dtype == torch.bool else 7, size=(40, 3))
+    if dtype == torch.bool:
+        X = X.astype(bool)
+    tensor = torch.from_numpy(np.asarray(X)).to(dtype)
+    init = np.asarray(X[:3], dtype=np.float64)
+    a = KMeans(3, init=init, n_init=1).fit(tensor)
+    b = KMeans(3, init=init, n_init=1).fit(np.asarray(X))
+    assert a.cluster_centers_.dtype == np.float64
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-12)
+    assert a.inertia_ == pytest.approx(b.inertia_, rel=1e-9, abs=1e-9)
 
 
 class TestEstimator:

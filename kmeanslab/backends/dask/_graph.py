@@ -103,7 +103,10 @@ class BlockLabels:
         return int(self.offsets[-1])
 
     def __getitem__(self, idx):
-        return gather(self.items, self.offsets, idx, self.parts)
+        """The labels of samples ``idx`` (int32; empty for no index, as an
+        ndarray's would be)."""
+        labels = gather(self.items, self.offsets, idx, self.parts)
+        return np.empty(0, dtype=np.int32) if labels is None else labels
 
     def __array__(self, dtype=None, copy=None):
         parts = dask.compute(*[call(take_task, it, slice(None), part)

@@ -32,6 +32,7 @@ def as_dask_array(X, *, name="X"):
     elif not isinstance(X, da.Array):
         raise TypeError(f"{name} must be a dask Array or DataFrame, "
                         f"got {type(X).__name__}")
+    check_dense_blocks(X._meta, name)
     if X.dtype.kind == "c":
         raise TypeError(f"{name} must be real-valued, got complex dtype {X.dtype}")
     if X.dtype.kind not in "biuf":
@@ -50,6 +51,26 @@ def as_dask_array(X, *, name="X"):
     if X.shape[1] == 0:
         raise ValueError(f"{name} has 0 features (shape {X.shape})")
     return X
+
+
+def check_dense_blocks(block, name="X"):
+    """Refuse a SciPy sparse block (or a dask array's ``_meta`` saying its
+    blocks are sparse) in one line: the Dask backend's kernels read dense
+    rows, and densifying every block behind the user's back could need far
+    more memory than the sparse data.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name`` and the block's type, with the two ways out.
+    """
+    if type(block).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a dask array of SciPy sparse blocks "
+            f"({type(block).__name__}), which the Dask backend does not "
+            f"cluster: fit {name}.compute() (one SciPy sparse matrix) in "
+            f"memory, or densify the blocks with {name}.map_blocks(lambda b: "
+            f"b.toarray(), meta=numpy.empty((0, 0), {name}.dtype))")
 
 
 def feature_names(X):

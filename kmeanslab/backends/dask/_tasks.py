@@ -16,6 +16,7 @@ from numba import njit
 
 from ..._kernels import common, hamerly, lloyd
 from .._cpu import off_center
+from ._input import check_dense_blocks
 
 
 def serial(kernel):
@@ -58,6 +59,7 @@ def unpack(blk, dtype=None, ones=True):
     """A packed block as C-contiguous rows (never a memmap) and weights
     (ones when the fit is unweighted, or None if not ``ones``)."""
     x, w = blk
+    check_dense_blocks(x)  # a block sparse although X's meta said dense
     x = np.ascontiguousarray(np.asarray(x), dtype=dtype)
     if w is None:
         return x, (np.ones(x.shape[0], dtype=x.dtype) if ones else None)
@@ -513,6 +515,7 @@ def concat_selections(*selections):
 # --- Predict and transform (map_blocks over X) ------------------------------------
 
 def _checked(x):
+    check_dense_blocks(x)
     if not np.isfinite(np.sum(x, dtype=np.float64)) and not np.isfinite(x).all():
         raise ValueError("X contains NaN or infinity; remove or impute "
                          "non-finite values first")

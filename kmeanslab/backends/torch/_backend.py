@@ -50,8 +50,10 @@ def fixed_order_sum(values):
 def check_torch_X(X, *, name="X"):
     """A 2-D floating tensor of finite values, C-contiguous, detached.
 
-    Integer and boolean tensors become float32 (PyTorch's default float);
-    float32, float64, bfloat16 and float16 are kept.
+    Integer and boolean tensors become float64, as integer NumPy arrays do
+    (:func:`kmeanslab._validation.check_X`), so the same values give the
+    same fit whether they come as a tensor or an array (float32 would round
+    integers above 2**24); float32, float64, bfloat16 and float16 are kept.
 
     Raises
     ------
@@ -70,7 +72,7 @@ def check_torch_X(X, *, name="X"):
                          f"least one sample and one feature")
     X = X.detach()
     if X.dtype not in _FLOAT_TYPES:
-        X = X.to(torch.float32)
+        X = X.to(torch.float64)
     X = X.contiguous()
     finite = torch.isfinite(X).all(dim=1)
     if not bool(finite.all()):
@@ -414,18 +416,17 @@ class TorchBackend:
 
     def sq_dists_to_centers(self, centers):
         """Squared distances of shape (n_samples, n_clusters) on the device,
-        in ``dtype``: ``||x||^2 - 2 x.c + ||c||^2`` with fp32 (or fp64)
-        products, clamped at 0."""
+        in ``dtype``, from direct differences (``torch.cdist`` without its
+        matrix-product shortcut), as the NumPy backend measures them:
+        ``||x||^2 - 2 x.c + ||c||^2`` cancels for data far from the origin
+        or clusters far smaller than their distance to it."""
         c = self._centers(centers)
-        c_sq = (c.to(torch.float64) ** 2).sum(dim=1)
-        x_sq, _ = self._norms
         out = torch.empty((self.n_samples, c.shape[0]), dtype=self._tdtype,
                           device=self.device)
         for s, rows in self._blocks(self._tdtype):
             e = s + rows.shape[0]
-            sq = torch.addmm((x_sq[s:e, None] + c_sq[None, :]).to(self._tdtype),
-                             rows, c.T, alpha=-2.0)
-            out[s:e] = sq.clamp_(min=0.0)
+            out[s:e] = torch.cdist(rows, c, compute_mode="donot_use_mm_for_euclid_dist"
+                                   ).square_()
         return out
 
     def inertia(self, centers, labels):

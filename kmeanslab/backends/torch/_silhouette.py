@@ -103,7 +103,7 @@ def silhouette_samples_torch(X, labels, metric="euclidean", *, progress=None):
     ----------
     X : torch.Tensor of shape (n_samples, n_features)
         On CPU or CUDA; float32, float64, bfloat16 or float16 (integer
-        tensors become float32). Must be finite.
+        tensors become float64). Must be finite.
     labels : torch.Tensor or array-like of shape (n_samples,)
         Cluster of each sample, any sortable values; needs
         2 <= n_labels <= n_samples - 1.
