@@ -3,17 +3,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
+# The compiled core is built by pip install (scikit-build-core, CMake and the
+# machine's C++ compiler); a change to its sources rebuilds it.
+NATIVE := kmeanslab/_native/CMakeLists.txt $(wildcard kmeanslab/_native/src/*)
 
 .PHONY: demo test bench clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+# The demo needs only the package and its Japanese-font extra.
+$(DEMO_STAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[ja]"
+	touch $(DEMO_STAMP)
 
 ## make demo: run the seed walkthrough on built-in data, figures in ./kmeanslab-demo
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/kmeanslab demo --out kmeanslab-demo --force
 
 ## make test: the whole test suite. The scale tests (marker "slow") run at

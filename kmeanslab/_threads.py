@@ -38,6 +38,14 @@ def thread_limit(n_threads):
         numba.set_num_threads(previous)
 
 
+def current_threads():
+    """The thread count the kernels run with now (what :func:`thread_limit`
+    set; the native core takes it per call, so both share one setting)."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
 _CONTROLLER = None
 
 

@@ -8,8 +8,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .._kernels import common, hamerly, lloyd, seeding, warm, yinyang
-from .._threads import single_threaded_blas, thread_limit
+from .. import _native
+from .._kernels import common, hamerly, seeding, warm, yinyang
+from .._threads import current_threads, single_threaded_blas, thread_limit
 from ._protocol import DataSummary, StepStats, unsupported
 
 # Hamerly keeps per-cluster sums up to date from the rows that changed
@@ -49,6 +50,7 @@ class CPUBackend:
         self.starts = common.block_starts(X.shape[0])
         self._x_sq_norms = None
         self._x_sq_norms64 = None
+        self._screen_rows = None
         positive = sample_weight > 0
         self.n_positive = int(np.count_nonzero(positive))
         # Rows that may receive an empty cluster's centre (None: all).
@@ -83,6 +85,15 @@ class CPUBackend:
             self._x_sq_norms64 = np.einsum("ij,ij->i", self.X, self.X,
                                            dtype=np.float64)
         return self._x_sq_norms64
+
+    @property
+    def screen_rows(self):
+        """The rows as the native step's float32 screen reads them (made
+        once per backend, that is once per fit; None below
+        ``_native.LOWD_MAX`` features, where the step measures exactly)."""
+        if self._screen_rows is None and self.n_features >= _native.LOWD_MAX:
+            self._screen_rows = _native.screen_rows(self.X, current_threads())
+        return self._screen_rows
 
     def summary(self):
         """Mean, mean variance and largest |x| of the features, from the
@@ -327,31 +338,29 @@ def off_center(sq_dist, x_sq_norms, centers, labels):
 
 
 class _LloydRun(_Run):
-    """Full Lloyd pass every step; direct distances or BLAS by n_features."""
+    """Full Lloyd pass every step, in the native core: exact labels (the
+    float64-nearest centre, lowest index on ties) and the statistics of the
+    new labels in one pass (see :func:`kmeanslab._native.lloyd_step`).
+
+    ``n_rechecked`` and ``n_candidates`` count, over the run, the rows the
+    float32 screen could not decide and the centres measured for them."""
 
     def __init__(self, backend, n_clusters):
         super().__init__(backend, n_clusters)
-        nb, d = backend.n_blocks, backend.n_features
-        self.sums = np.empty((nb, n_clusters, d), dtype=backend.dtype)
-        self.weights = np.empty((nb, n_clusters), dtype=backend.dtype)
-        self.counts = np.empty((nb, n_clusters), dtype=np.int64)
-        self.n_changed = np.empty(nb, dtype=np.int64)
-        self.inertia = np.empty(nb, dtype=np.float64)
+        self.out = _native.new_step_result(backend.n_blocks, n_clusters,
+                                           backend.n_features)
+        self.n_rechecked = 0
+        self.n_candidates = 0
 
     def step(self, centers, center_shift=None):
-        b = self.backend
-        centers = np.ascontiguousarray(centers, dtype=b.dtype)
-        if b.n_features >= common.BLAS_MIN_FEATURES:
-            lloyd.lloyd_step_blas(b.X, b.sample_weight, b.x_sq_norms, centers,
-                                  b.starts, self.labels, self.sums, self.weights,
-                                  self.counts, self.n_changed, self.inertia)
-        else:
-            lloyd.lloyd_step_dense(b.X, b.sample_weight, centers, b.starts,
-                                   self.labels, self.sums, self.weights,
-                                   self.counts, self.n_changed, self.inertia)
-        return StepStats(self.sums.sum(axis=0), self.weights.sum(axis=0),
-                         self.counts.sum(axis=0), int(self.n_changed.sum()),
-                         float(self.inertia.sum()))
+        b, out = self.backend, self.out
+        _native.lloyd_step(b.X, b.sample_weight, centers, b.starts, self.labels,
+                           out, screen=b.screen_rows, n_threads=current_threads())
+        self.n_rechecked += int(out.n_rechecked.sum())
+        self.n_candidates += int(out.n_candidates.sum())
+        return StepStats(out.sums.sum(axis=0), out.weights.sum(axis=0),
+                         out.counts.sum(axis=0), int(out.n_changed.sum()),
+                         float(out.inertia.sum()))
 
 
 class _BoundedRun(_Run):
