@@ -117,7 +117,13 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         if is_sparse(X) and not accept_sparse:
             raise TypeError("partial_fit does not accept sparse X; use fit, "
                             "or pass X.toarray() in batches")
-        if not is_sparse(X):
+        if is_sparse(X):
+            from .backends._sparse import summed_csr
+
+            # Duplicate entries summed in X's own type (as X.toarray() sums
+            # them) before scikit-learn's validation casts X to float.
+            X = summed_csr(X)
+        else:
             # Before scikit-learn's validation, which would parse "1.5".
             check_no_text(X)
         try:

@@ -98,6 +98,7 @@ _DTYPE_NAME = re.compile(r"bool|u?int(8|16|32|64)|float(32|64)"
                          r"|[<>|][biuf][1248]|[<>|]U[1-9][0-9]{0,5}")
 _NPY_DESCR = re.compile(r"[<>|=][biuf][1248]|[<>|=]U[1-9][0-9]{0,5}")
 _NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 class ModelFileError(ValueError):
@@ -205,8 +206,17 @@ def _digest(array):
 
 def _write_error(exc, path):
     """``exc`` (raised while writing a temporary file beside ``path``) as
-    the same kind of error naming ``path``."""
-    error = type(exc)(f"cannot write {path}: {exc.strerror or _one_line(exc)}")
+    the same kind of error naming ``path``: the temporary name means
+    nothing to the caller, and the file is gone by the time they read it."""
+    reason = exc.strerror or _one_line(exc)
+    for name in (exc.filename, exc.filename2):
+        if name is not None and str(name) != str(path):
+            reason = reason.replace(str(name), str(path))
+    # The temporary file's name (see kmeanslab.io.atomic_write), wherever
+    # the message holds it without the filename attribute saying so.
+    reason = re.sub(re.escape(f".{path.name}.") + r"[0-9a-f]+\.tmp"
+                    + re.escape(path.suffix), path.name, reason)
+    error = type(exc)(f"cannot write {path}: {reason}")
     error.errno = exc.errno
     return error
 
@@ -312,7 +322,9 @@ def _fail(path, message):
 
 
 def _open(path):
-    """The open zip archive at ``path`` and its size in bytes."""
+    """(the open zip archive at ``path``, the file it reads, its size in
+    bytes); the caller closes both (zipfile leaves a file it was handed
+    open)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -322,23 +334,31 @@ def _open(path):
                        ) from None
     if not stat.S_ISREG(info.st_mode):
         raise _Damaged("is not a regular file")
+    if info.st_size == 0:
+        raise _Damaged("is empty, not a kmeanslab model file")
     try:
         stream = open(path, "rb")
     except OSError as exc:
         raise _Damaged(f"cannot be read ({exc.strerror or _one_line(exc)})") from None
+    start = b""
     try:
-        if stream.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
+        start = stream.read(len(_NPY_MAGIC))
+        if start == _NPY_MAGIC:
             raise _Damaged("is a plain .npy array, not a kmeanslab model file "
                            "(an .npz archive written by save)")
         stream.seek(0)
-        return zipfile.ZipFile(stream), info.st_size
+        return zipfile.ZipFile(stream), stream, info.st_size
     except _Damaged:
         stream.close()
         raise
     except _ZIP_ERRORS:
         stream.close()
-        raise _Damaged("not a complete kmeanslab model file (not a readable "
-                       "zip archive)") from None
+        if not start.startswith(_ZIP_MAGIC):
+            # Text, an image, a pickle...: nothing of a zip archive at all.
+            raise _Damaged("is not a kmeanslab model file (not a zip archive; "
+                           "save writes an .npz archive)") from None
+        raise _Damaged("not a complete kmeanslab model file (truncated or "
+                       "damaged zip archive)") from None
 
 
 def _members(archive, file_size):
@@ -481,7 +501,10 @@ def _depth(value):
 def _parse_header(raw):
     try:
         header = json.loads(raw.tobytes().decode("utf-8"), parse_int=_json_int)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except RecursionError:
+        raise _Damaged(f"its header nests deeper than {_MAX_JSON_DEPTH} levels "
+                       f"(damaged or tampered with)") from None
+    except (UnicodeDecodeError, ValueError):
         raise _Damaged("its header is not valid JSON (damaged file)") from None
     if _depth(header) > _MAX_JSON_DEPTH:
         raise _Damaged(f"its header nests deeper than {_MAX_JSON_DEPTH} levels "
@@ -499,10 +522,11 @@ def _check_header(header):
         raise _Damaged(f"unknown format version {_short(version)}")
     if version > FORMAT_VERSION:
         written_by = header.get("kmeanslab_version")
+        if not (isinstance(written_by, str) and len(written_by) < 40):
+            written_by = "(unknown)"
         raise _Damaged(f"written in format version {version} by kmeanslab "
-                       f"{written_by if isinstance(written_by, str) and len(written_by) < 40 else '(unknown)'}; "
-                       f"this kmeanslab reads up to version {FORMAT_VERSION}: "
-                       f"upgrade kmeanslab")
+                       f"{_one_line(written_by)}; this kmeanslab reads up to "
+                       f"version {FORMAT_VERSION}: upgrade kmeanslab")
     missing = _HEADER_KEYS - {"kmeanslab_version"} - set(header)
     if missing:
         raise _Damaged(f"its header lacks {', '.join(sorted(missing))} (damaged "
@@ -538,8 +562,8 @@ def _check_header(header):
 def _read(path):
     """(header, arrays) of a model file, every check of its structure done
     (raises :class:`_Damaged`)."""
-    archive, file_size = _open(path)
-    with archive:
+    archive, stream, file_size = _open(path)
+    with stream, archive:
         try:
             members = _members(archive, file_size)
             if "header" not in members:
@@ -617,12 +641,17 @@ def _is_algorithm_run(name):
 
 
 def _check_scalars(scalars, max_iter):
+    unknown = set(scalars) - set(_SCALARS)
+    if unknown:
+        raise _Damaged(f"its header has unknown fitted scalars "
+                       f"{_short(sorted(unknown))} (damaged or tampered with)")
     for key, kind in _SCALARS.items():
         value = scalars.get(key)
         if isinstance(value, bool) or not isinstance(value, kind):
             raise _Damaged(f"its {key} is missing or of the wrong type")
-    if not np.isfinite(scalars["inertia_"]):
-        raise _Damaged(f"its inertia_ is {scalars['inertia_']}, not finite")
+    if not (np.isfinite(scalars["inertia_"]) and scalars["inertia_"] >= 0):
+        raise _Damaged(f"its inertia_ is {scalars['inertia_']}, not a finite "
+                       f"number >= 0")
     if not 1 <= scalars["n_iter_"] <= max_iter:
         raise _Damaged(f"its n_iter_={scalars['n_iter_']} is not in 1..max_iter={max_iter}")
     if not _is_algorithm_run(scalars["algorithm_"]):
@@ -642,7 +671,8 @@ def _check_centers(centers, name, n_clusters, n_features, header_dtype):
     if not np.isfinite(centers).all():
         raise _Damaged("its centres are not all finite")
     if name == "SphericalKMeans":
-        norms = np.linalg.norm(centers.astype(np.float64), axis=1)
+        with np.errstate(over="ignore"):  # a huge centre's norm is inf: refused
+            norms = np.linalg.norm(centers.astype(np.float64), axis=1)
         # Unit norm up to rounding in float32; a centre of no direction is 0.
         if not ((np.abs(norms - 1) <= 1e-3) | (norms == 0)).all():
             raise _Damaged("its centres are not of unit norm, as spherical "
@@ -727,7 +757,7 @@ def _check_trace(trace, scalars, n_samples, types):
             isinstance(m, tuple) and all(isinstance(r, types["MoveRecord"]) for r in m)
             for m in trace.moves)):
         raise _Damaged("its trace's moves do not match its runs")
-    for run in runs:
+    for index, run in enumerate(runs):
         if not centers_ok(run.init_centers) or not all(
                 isinstance(it, types["IterationRecord"]) and centers_ok(it.centers)
                 and all(_is_int(i) for i in it.relocated)
@@ -735,6 +765,20 @@ def _check_trace(trace, scalars, n_samples, types):
                                            and it.labels.dtype.kind in "iu"))
                 for it in run.iterations):
             raise _Damaged("its trace's iterations do not match the model")
+        # A run's phases are numbered 0, 1, ... in order, one per move of
+        # the breathing search (0 only without one): the trace's views
+        # (phases, to_pandas) count up to the last phase, so a crafted
+        # phase of 10**20 would keep them busy for ever.
+        n_phases = max(len(trace.moves[index]) if trace.moves else 0, 1)
+        phases = [it.phase for it in run.iterations]
+        if not all(_is_int(p) and 0 <= p < n_phases for p in phases) or any(
+                b < a for a, b in zip(phases, phases[1:])):
+            raise _Damaged(f"its trace's phases are not in order in 0..{n_phases - 1}")
+        for it in run.iterations:
+            if it.labels is not None and it.labels.size and (
+                    it.labels.min() < 0 or it.labels.max() >= it.centers.shape[0]):
+                raise _Damaged("its trace's labels are not all indices of "
+                               "their iteration's centres")
 
 
 def _build(header, arrays):

@@ -21,12 +21,25 @@ else, while ``KMeans`` stays scikit-learn's drop-in with scikit-learn's
 parameters; ``SphericalKMeans`` is also the name users of ``spherecluster``
 know.
 
-Rows of zeros have no direction: they are kept (label 0, the first of the
-equally dissimilar centres; ``1 - cos = 1``, which counts in the objective)
-but carry no weight in the fit, so no centre is drawn or moved onto them.
-On sparse rows, a row equally similar to several centres (most often one
-sharing no term with any) goes to the lowest index; on dense rows the
-Euclidean kernels decide such exact ties by the last bits of the distances.
+Rows of zeros have no direction: they take no part in the fit (no seed,
+no centre, no label change is drawn from them; a callable ``init`` is
+given the other rows) and get label 0, the first of the equally
+dissimilar centres, in ``labels_`` and from ``predict``, dense or sparse;
+each counts ``1 - cos = 1`` in the objective and in ``score``, and
+``transform`` gives them 1 to every centre. n_clusters may not exceed the
+number of rows with a direction.
+
+Rows are scaled to unit norm through their largest entry first (the row
+divided by the power of two of its largest magnitude, exact), so the norm
+neither underflows nor overflows for any finite values (1e-300 as well as
+1e300), and scaling a row by a power of two changes nothing at all. On
+dense rows a row goes to the centre nearest by the engine's label rule
+(the float64 distance F on the unit sphere, the lowest index on exact
+ties); on sparse rows, to the most similar centre by the sparse kernels'
+dot products, the lowest index on exact ties. Both are the most similar
+centre up to rounding; between a row's two most similar centres within
+rounding of each other (about 1e-15) the two kinds of input may choose
+differently.
 """
 
 from __future__ import annotations
@@ -47,14 +60,28 @@ from .estimator import KMeans
 __all__ = ["SphericalKMeans", "spherical_kmeans", "unit_rows"]
 
 
+def _row_exponents(amax):
+    """Per row, the binary exponent of its largest magnitude (``frexp``'s:
+    ``amax / 2**e`` lies in [0.5, 1)); 0 for rows of zeros."""
+    return np.frexp(amax)[1]
+
+
 def unit_rows(X):
     """X with every row scaled to unit Euclidean norm, and which rows are
     zero (those stay zero).
 
+    Each row is first divided by the power of two of its largest magnitude
+    (exact), so its sum of squares lies in [0.25, n_features] whatever the
+    row's magnitude: no square of a value that matters underflows (1e-200
+    squared is 0 in float64) or overflows, and a row scaled by a power of
+    two gives the same unit row to the bit. The norm is then that of the
+    scaled row, accumulated in float64, and the row is multiplied by its
+    reciprocal in float64 and rounded once to X's dtype.
+
     Parameters
     ----------
     X : ndarray or scipy.sparse CSR matrix of shape (n_samples, n_features)
-        Validated (float32 or float64; canonical CSR when sparse).
+        Validated (float32 or float64, finite; canonical CSR when sparse).
 
     Returns
     -------
@@ -62,26 +89,46 @@ def unit_rows(X):
         A new array or matrix of X's dtype.
     zero : ndarray of bool, shape (n_samples,)
     """
+    n = X.shape[0]
     if is_sparse(X):
-        sq = np.bincount(np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)),
-                         weights=X.data.astype(np.float64) ** 2,
-                         minlength=X.shape[0])
+        nnz = np.diff(X.indptr)
+        rows = np.repeat(np.arange(n), nnz)
+        values = np.abs(X.data.astype(np.float64))
+        amax = np.zeros(n, dtype=np.float64)
+        # Canonical CSR: the rows that store entries start at strictly
+        # increasing offsets, and each runs to the next one's start.
+        stored = nnz > 0
+        if stored.any():
+            amax[stored] = np.maximum.reduceat(values, X.indptr[:-1][stored])
+        exponent = _row_exponents(amax)
+        scaled = np.ldexp(X.data.astype(np.float64), -exponent[rows])
+        sq = np.bincount(rows, weights=scaled * scaled, minlength=n)
     else:
-        sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        X64 = X.astype(np.float64, copy=False)
+        amax = np.max(np.abs(X64), axis=1, initial=0.0)
+        exponent = _row_exponents(amax)
+        scaled = np.ldexp(X64, -exponent[:, None])
+        sq = np.einsum("ij,ij->i", scaled, scaled)
     zero = sq == 0
     scale = np.zeros_like(sq)
     scale[~zero] = 1.0 / np.sqrt(sq[~zero])
     if is_sparse(X):
         out = X.copy()
-        out.data = (out.data * np.repeat(scale, np.diff(X.indptr))).astype(X.dtype)
+        out.data = (scaled * scale[rows]).astype(X.dtype)
     else:
-        out = np.ascontiguousarray(X * scale[:, None].astype(X.dtype), dtype=X.dtype)
+        scaled *= scale[:, None]
+        out = np.ascontiguousarray(scaled, dtype=X.dtype)
     return out, zero
 
 
 def _unit_centers(centers):
     """Float64 centres scaled to unit norm in place (a zero centre stays
-    zero); returns them."""
+    zero); returns them. Norms are taken through each centre's largest
+    entry, as in :func:`unit_rows` (a centre of rows weighted 1e-300 is no
+    less a direction)."""
+    amax = np.max(np.abs(centers), axis=1, initial=0.0)
+    exponent = _row_exponents(amax)[:, None]
+    np.ldexp(centers, -exponent, out=centers)
     norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))[:, None]
     np.divide(centers, norms, out=centers, where=norms > 0)
     return centers
@@ -104,24 +151,62 @@ def _trace_objective(trace, zero_weight):
     return replace(trace, runs=runs)
 
 
-def _prepared(X, sample_weight):
-    """(backend over the unit rows with zero rows weightless, user weights,
-    zero-row mask)."""
+def _prepared(X, sample_weight, n_clusters):
+    """(backend over the unit rows with a direction, user weights, zero-row
+    mask): the rows of zeros are left out of the fit.
+
+    Raises
+    ------
+    ValueError
+        When no row with a direction has positive weight, or n_clusters
+        exceeds the rows with a direction.
+    """
     X = v.check_sparse_X(X) if is_sparse(X) else v.check_X(X)
     sw = v.check_sample_weight(sample_weight, X.shape[0], X.dtype)
     X_unit, zero = unit_rows(X)
-    fit_weight = sw
+    keep = ~zero
+    fit_weight = sw[keep] if zero.any() else sw
+    if not fit_weight.sum() > 0:
+        raise ValueError("X has no non-zero row of positive weight: cosine "
+                         "similarity needs rows with a direction")
     if zero.any():
-        fit_weight = sw.copy()
-        fit_weight[zero] = 0
-        if not fit_weight.sum() > 0:
-            raise ValueError("X has no non-zero row of positive weight: cosine "
-                             "similarity needs rows with a direction")
+        X_unit = X_unit[keep]
+        if is_sparse(X_unit):
+            X_unit = v.check_sparse_X(X_unit)
+    # n_clusters against all rows first, in scikit-learn's words; then
+    # against the rows a centre can come from.
+    n_clusters = v.check_n_clusters(n_clusters, X.shape[0])
+    if n_clusters > X_unit.shape[0]:
+        raise ValueError(
+            f"n_clusters={n_clusters} is larger than the {X_unit.shape[0]} "
+            f"non-zero rows of X: rows of zeros have no direction to cluster")
     if is_sparse(X_unit):
         from .backends._sparse import SparseBackend
 
         return SparseBackend(X_unit, fit_weight, unit_centers=True), sw, zero
     return get_backend(X_unit, fit_weight), sw, zero
+
+
+def _with_zero_rows(labels, zero):
+    """Labels of the rows with a direction, widened to every row: rows of
+    zeros get 0."""
+    if labels is None or not zero.any():
+        return labels
+    out = np.zeros(zero.shape[0], dtype=np.asarray(labels).dtype)
+    out[~zero] = labels
+    return out
+
+
+def _trace_with_zero_rows(trace, zero):
+    """The trace with its recorded labels widened to every row."""
+    if not zero.any():
+        return trace
+    runs = tuple(
+        replace(run, iterations=tuple(
+            replace(it, labels=_with_zero_rows(it.labels, zero))
+            for it in run.iterations))
+        for run in trace.runs)
+    return replace(trace, runs=runs)
 
 
 @fill_doc
@@ -134,12 +219,15 @@ def spherical_kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Rows are scaled to unit norm (a copy); sparse X stays sparse (CSR).
+        Rows of zeros take no part in the fit and get label 0.
     {n_clusters}
+        At most the number of non-zero rows.
     {sample_weight}
     init : {"k-means++", "random", "k-means||"}, callable or array, default="k-means++"
         As for :func:`kmeanslab.kmeans`, on the unit rows: k-means++ draws
         in proportion to the cosine distance ``1 - cos``; a callable is
-        given the unit rows; array centres are scaled to unit norm.
+        given the unit rows (rows of zeros left out); array centres are
+        scaled to unit norm.
     {n_init}
     {max_iter}
     tol : float, default=1e-4
@@ -183,14 +271,15 @@ def spherical_kmeans(X, n_clusters=8, *, sample_weight=None, init="k-means++",
     >>> bool(np.allclose(np.linalg.norm(result.centers, axis=1), 1.0))
     True
     """
-    backend, sw, zero = _prepared(X, sample_weight)
+    backend, sw, zero = _prepared(X, sample_weight, n_clusters)
     result = fit(backend, n_clusters, init=init, n_init=n_init, max_iter=max_iter,
                  tol=tol, algorithm=algorithm, random_state=random_state,
                  record_labels=record_labels, copy_x=False, n_threads=n_threads,
                  refine=None, project=_unit_centers)
     zero_weight = float(np.sum(sw[zero], dtype=np.float64))
-    return replace(result, inertia=_objective(result.inertia, zero_weight),
-                   trace=_trace_objective(result.trace, zero_weight))
+    trace = _trace_with_zero_rows(_trace_objective(result.trace, zero_weight), zero)
+    return replace(result, labels=_with_zero_rows(result.labels, zero),
+                   inertia=_objective(result.inertia, zero_weight), trace=trace)
 
 
 @fill_doc
@@ -308,14 +397,17 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return tags
 
     def _unit(self, X):
-        """X validated, its rows scaled to unit norm."""
+        """X validated, its rows scaled to unit norm, and which rows are
+        zero."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         X = v.check_sparse_X(X) if is_sparse(X) else v.check_X(X)
-        return unit_rows(X)[0]
+        return unit_rows(X)
 
-    def _labels(self, X_unit):
-        """Nearest unit centre of every unit row, as the fit assigns them."""
+    def _labels(self, X_unit, zero):
+        """Most similar unit centre of every unit row, as the fit assigns
+        them (the same backend kernels, the same rule); rows of zeros get
+        0, as in the fit."""
         ones = np.ones(X_unit.shape[0], dtype=X_unit.dtype)
         if is_sparse(X_unit):
             from .backends._sparse import SparseBackend
@@ -323,7 +415,12 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             backend = SparseBackend(X_unit, ones, unit_centers=True)
         else:
             backend = get_backend(X_unit, ones)
-        return backend.assign(self.cluster_centers_.astype(X_unit.dtype))[0]
+        labels = np.asarray(
+            backend.assign(self.cluster_centers_.astype(X_unit.dtype))[0])
+        # Every centre is equally far from a row of zeros: the kernels'
+        # choice among them depends on the centres' last bits.
+        labels[zero] = 0
+        return labels
 
     @staticmethod
     def _similarities(X_unit, centers):
@@ -332,20 +429,20 @@ class SphericalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def predict(self, X):
         """Index of the most similar centre for each row of X (the first on
-        ties; rows of zeros get 0)."""
-        return self._labels(self._unit(X))
+        ties; rows of zeros get 0): on the training rows, ``labels_``."""
+        return self._labels(*self._unit(X))
 
     def transform(self, X):
         """Cosine distances ``1 - cos(x, c)`` from each row of X to every
         centre, shape (n_samples, n_clusters) (1 for rows of zeros)."""
-        return 1.0 - self._similarities(self._unit(X), self.cluster_centers_)
+        return 1.0 - self._similarities(self._unit(X)[0], self.cluster_centers_)
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the weighted sum of ``1 - cos`` of X's rows to their
-        most similar centres."""
-        X_unit = self._unit(X)
+        most similar centres (1 for each row of zeros)."""
+        X_unit, zero = self._unit(X)
         sw = v.check_sample_weight(sample_weight, X_unit.shape[0], np.float64)
-        labels = self._labels(X_unit)
+        labels = self._labels(X_unit, zero)
         similarities = self._similarities(X_unit, self.cluster_centers_)
         best = similarities[np.arange(len(labels)), labels]
         return -float(np.sum(sw * (1.0 - best)))

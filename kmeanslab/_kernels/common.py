@@ -4,6 +4,25 @@ Work is split into blocks of contiguous rows. The number of blocks depends
 only on ``n_samples`` (never on the thread count) and per-block partial
 results are reduced in block order, so results are bitwise identical whatever
 the number of threads.
+
+The label rule
+--------------
+Every kernel that labels rows (Lloyd, Hamerly, Yinyang, ``assign_dense``)
+gives a row its nearest centre by F, the lowest index on exact ties, as the
+compiled Lloyd step does (``kmeanslab/_native/src/exact.h``). F(x, c) is the
+float64 squared distance by direct differences of the float64 values
+(float32 data and centres widened exactly), summed in one fixed order:
+feature f goes to lane f % 8, each lane adds its squared differences in
+increasing f, and the eight lanes are then added left to right (with at
+most 8 features, the plain sequential sum). No kernel contracts these
+operations into fused multiply-adds (numba does not without fastmath), so
+F is the same to the bit on every path, and so are the labels.
+
+F is within a relative ``exact_rel_error(d)`` of the true squared distance
+(plus gradual underflow, ``exact_abs_error(d)``): every term is a product
+of a correctly rounded difference with itself and all terms are
+non-negative. The bounded kernels use these to skip a row only when its
+bounds prove that F itself picks the same centre.
 """
 
 import numpy as np
@@ -54,6 +73,122 @@ def sq_dists_all(X, i, centers_t, out):
         for j in range(n_clusters):
             t = v - centers_t[f, j]
             out[j] += t * t
+
+
+# --- The label rule (see the module docstring) ---------------------------------
+
+EXACT_LANES = 8
+# Unit roundoff of float64, and its smallest subnormal (gradual underflow
+# adds at most this much per rounding).
+U64 = 2.0 ** -53
+TINY64 = 2.0 ** -1074
+
+
+@njit(inline="always")
+def exact_rel_error(n_features):
+    """A bound on |F - D^2| / D^2 (D the true distance): d + 5 roundings of
+    relative U64 each, with room to spare (as in the compiled core)."""
+    g = (n_features + 5.0) * U64
+    return g / (1.0 - g)
+
+
+@njit(inline="always")
+def exact_abs_error(n_features):
+    """The absolute part of F's error: gradual underflow in the squares."""
+    return 4.0 * (n_features + 2.0) * TINY64
+
+
+@njit(inline="always")
+def exact_sq_dist(X, i, centers, j):
+    """F(row i of X, row j of centers): the rule's float64 squared distance
+    (eight lanes of features f % 8, added left to right)."""
+    d = X.shape[1]
+    l0 = l1 = l2 = l3 = l4 = l5 = l6 = l7 = 0.0
+    f = 0
+    while f + EXACT_LANES <= d:
+        t = np.float64(X[i, f]) - np.float64(centers[j, f])
+        l0 += t * t
+        t = np.float64(X[i, f + 1]) - np.float64(centers[j, f + 1])
+        l1 += t * t
+        t = np.float64(X[i, f + 2]) - np.float64(centers[j, f + 2])
+        l2 += t * t
+        t = np.float64(X[i, f + 3]) - np.float64(centers[j, f + 3])
+        l3 += t * t
+        t = np.float64(X[i, f + 4]) - np.float64(centers[j, f + 4])
+        l4 += t * t
+        t = np.float64(X[i, f + 5]) - np.float64(centers[j, f + 5])
+        l5 += t * t
+        t = np.float64(X[i, f + 6]) - np.float64(centers[j, f + 6])
+        l6 += t * t
+        t = np.float64(X[i, f + 7]) - np.float64(centers[j, f + 7])
+        l7 += t * t
+        f += EXACT_LANES
+    # The tail features go to lanes 0, 1, ... (f % 8), one by one.
+    r = d - f
+    if r > 0:
+        t = np.float64(X[i, f]) - np.float64(centers[j, f])
+        l0 += t * t
+    if r > 1:
+        t = np.float64(X[i, f + 1]) - np.float64(centers[j, f + 1])
+        l1 += t * t
+    if r > 2:
+        t = np.float64(X[i, f + 2]) - np.float64(centers[j, f + 2])
+        l2 += t * t
+    if r > 3:
+        t = np.float64(X[i, f + 3]) - np.float64(centers[j, f + 3])
+        l3 += t * t
+    if r > 4:
+        t = np.float64(X[i, f + 4]) - np.float64(centers[j, f + 4])
+        l4 += t * t
+    if r > 5:
+        t = np.float64(X[i, f + 5]) - np.float64(centers[j, f + 5])
+        l5 += t * t
+    if r > 6:
+        t = np.float64(X[i, f + 6]) - np.float64(centers[j, f + 6])
+        l6 += t * t
+    # Lanes never written are 0.0: adding them changes nothing.
+    return l0 + l1 + l2 + l3 + l4 + l5 + l6 + l7
+
+
+@njit(inline="always")
+def exact_tile_sq_dists(tile, m, center_row, lanes, dist):
+    """OUT dist[r] = F(row held in column r of the feature-major tile,
+    center_row), for r < m, vectorised across the rows.
+
+    IN tile (d, >= m) of any float type (widened exactly); center_row (d,).
+    Scratch lanes (8, >= m) float64 (read only from 9 features on).
+    OUT dist (>= m,) float64. The same operations as exact_sq_dist, in the
+    same order, for every row.
+    """
+    d = tile.shape[0]
+    if d <= EXACT_LANES:
+        # One lane per feature, added left to right: the sequential sum.
+        c = np.float64(center_row[0])
+        for r in range(m):
+            t = np.float64(tile[0, r]) - c
+            dist[r] = t * t
+        for f in range(1, d):
+            c = np.float64(center_row[f])
+            for r in range(m):
+                t = np.float64(tile[f, r]) - c
+                dist[r] += t * t
+        return
+    for f in range(EXACT_LANES):
+        c = np.float64(center_row[f])
+        for r in range(m):
+            t = np.float64(tile[f, r]) - c
+            lanes[f, r] = t * t
+    for f in range(EXACT_LANES, d):
+        c = np.float64(center_row[f])
+        lane = f % EXACT_LANES
+        for r in range(m):
+            t = np.float64(tile[f, r]) - c
+            lanes[lane, r] += t * t
+    for r in range(m):
+        dist[r] = lanes[0, r]
+    for lane in range(1, EXACT_LANES):
+        for r in range(m):
+            dist[r] += lanes[lane, r]
 
 
 # Rows per BLAS call in the high-dimensional paths: the (CHUNK_ROWS x k)
@@ -147,17 +282,20 @@ def tile_sq_dists(tile, m, centers, j, dist):
 
 
 @njit(inline="always")
-def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
-                      second):
-    """Nearest centre, its squared distance and the second-nearest squared
-    distance for the rows X[rows[:n_rows]], vectorised across the rows.
+def two_nearest_exact(X, rows, n_rows, centers, tile, lanes, dist, best,
+                      first, second):
+    """Nearest centre by the label rule, its F and the second-smallest F
+    (over the other centres) for the rows X[rows[:n_rows]], vectorised
+    across the rows.
 
     The rows are copied feature-major into tile (n_features, >= n_rows);
-    then, centre by centre, every row's distance is computed with unit
-    stride and the two smallest are kept with selects. The arithmetic is
-    sq_dists_all's and a centre becomes the nearest only when strictly
-    nearer, so the results equal two_smallest over sq_dists_all's row.
-    Scratch: dist (>= n_rows,). OUT best, first, second (>= n_rows,).
+    then, centre by centre, every row's F is computed with unit stride
+    (exact_tile_sq_dists) and the two smallest are kept with selects. A
+    centre becomes the nearest only when strictly nearer, so ties go to the
+    lowest index; two centres tied at the smallest F make it the second
+    smallest too.
+    Scratch: lanes (8, >= n_rows) float64 (from 9 features on), dist
+    (>= n_rows,) float64. OUT best, first, second (>= n_rows,) float64.
     """
     n_features = X.shape[1]
     for r in range(n_rows):
@@ -168,13 +306,39 @@ def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
         first[r] = np.inf
         second[r] = np.inf
     for j in range(centers.shape[0]):
-        tile_sq_dists(tile, n_rows, centers, j, dist)
+        exact_tile_sq_dists(tile, n_rows, centers[j], lanes, dist)
         for r in range(n_rows):
             v = dist[r]
             hi = v if v > first[r] else first[r]
             second[r] = hi if hi < second[r] else second[r]
             best[r] = j if v < first[r] else best[r]
             first[r] = v if v < first[r] else first[r]
+
+
+@njit(inline="always")
+def exact_scratch(n_features, n_rows):
+    """(lanes, dist, first, second): the float64 scratch of
+    two_nearest_exact for n_rows rows."""
+    lanes = np.empty((EXACT_LANES if n_features > EXACT_LANES else 0, n_rows),
+                     dtype=np.float64)
+    return (lanes, np.empty(n_rows, dtype=np.float64),
+            np.empty(n_rows, dtype=np.float64),
+            np.empty(n_rows, dtype=np.float64))
+
+
+@njit(inline="always")
+def two_nearest_tiled(X, rows, n_rows, centers, tile, dist, best, first,
+                      second):
+    """two_nearest_exact with its float64 scratch allocated here, for
+    callers holding buffers in the data's type: OUT best, and first and
+    second (F values, stored in those arrays' type). Scratch: tile
+    (n_features, >= n_rows); dist unused."""
+    lanes, f_dist, f_first, f_second = exact_scratch(X.shape[1], n_rows)
+    two_nearest_exact(X, rows, n_rows, centers, tile, lanes, f_dist, best,
+                      f_first, f_second)
+    for r in range(n_rows):
+        first[r] = f_first[r]
+        second[r] = f_second[r]
 
 
 @njit(inline="always")
@@ -257,22 +421,35 @@ def sq_dist_to_assigned_dense(X, centers, labels, out):
         out[i] = sq_dist_row(X, i, centers, labels[i])
 
 
+# Rows per tile of assign_dense: a tile's coordinates and F values stay in
+# L1 for up to a few dozen features.
+ASSIGN_TILE = 64
+
+
 @njit(parallel=True, cache=True)
 def assign_dense(X, centers, starts, labels, sq_dists):
-    """Nearest centre of every row (ties go to the lowest index).
+    """Nearest centre of every row by the label rule (module docstring):
+    the labels a Lloyd step gives, so ``predict`` on the training data
+    returns the fit's labels.
 
-    OUT labels (n,), sq_dists (n,): squared distance to that centre.
+    OUT labels (n,), sq_dists (n,): F to that centre, in sq_dists' type.
     """
     n_blocks = starts.shape[0] - 1
-    n_clusters = centers.shape[0]
-    centers_t = np.ascontiguousarray(centers.T)
+    n_features = X.shape[1]
     for b in prange(n_blocks):
-        dists = np.empty(n_clusters, dtype=centers.dtype)
-        for i in range(starts[b], starts[b + 1]):
-            sq_dists_all(X, i, centers_t, dists)
-            best = argmin_first(dists)
-            labels[i] = best
-            sq_dists[i] = dists[best]
+        rows = np.empty(ASSIGN_TILE, dtype=np.int64)
+        tile = np.empty((n_features, ASSIGN_TILE), dtype=X.dtype)
+        best = np.empty(ASSIGN_TILE, dtype=np.int64)
+        lanes, dist, first, second = exact_scratch(n_features, ASSIGN_TILE)
+        for s0 in range(starts[b], starts[b + 1], ASSIGN_TILE):
+            m = min(ASSIGN_TILE, starts[b + 1] - s0)
+            for r in range(m):
+                rows[r] = s0 + r
+            two_nearest_exact(X, rows, m, centers, tile, lanes, dist, best,
+                              first, second)
+            for r in range(m):
+                labels[s0 + r] = best[r]
+                sq_dists[s0 + r] = first[r]
 
 
 @njit(parallel=True, cache=True)

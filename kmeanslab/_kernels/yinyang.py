@@ -13,15 +13,19 @@ a full scan of every centre.
 
 Like hamerly.py, bounds are stored relative to the accumulated movement, so
 a row that passes is only read, and per-cluster sums change only for rows
-that change cluster. Distances are measured with sq_dist_row, the same
-arithmetic as the direct Lloyd kernel, and the nearest centre is chosen on
-squared distances with ties to the lowest index: the labels are Lloyd's.
+that change cluster. Distances are F, the label rule's float64 distance
+(:mod:`kmeanslab._kernels.common`), and the nearest centre is chosen with
+ties to the lowest index: the labels are Lloyd's. Both filters are strict
+and widened by the rounding margins of
+:func:`kmeanslab._kernels.hamerly.bound_margins`, so a row or group within
+rounding of a tie is always measured.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .common import move_row_statistics, sq_dist_row
+from .common import EXACT_LANES, exact_sq_dist, move_row_statistics, sq_dist_row
+from .hamerly import bound_margins, safe_lower
 
 
 @njit(parallel=True, cache=True)
@@ -43,23 +47,30 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
     upper bound ``upper_stored[i] + drift[labels[i]]`` is >= the distance to
     the assigned centre, and the true lower bound of group g,
     ``lower_stored[i, g] - group_drift[g]``, is <= the distance to every
-    centre of g other than the assigned one.
+    centre of g other than the assigned one (up to the rounding the
+    margins cover).
     OUT delta_sums, delta_weights, delta_sq_norms, delta_counts, n_changed:
     as in hamerly_step_dense.
     """
     n_blocks = starts.shape[0] - 1
     n_groups = group_starts.shape[0] - 1
     n_features = X.shape[1]
-    # The centres in group order, transposed: a group's distances are then
-    # one loop over features with the group's centres innermost (unit
-    # stride, vectorised), the same arithmetic as sq_dists_all.
-    grouped_t = np.ascontiguousarray(centers[group_members].T)
+    rel, kappa, tau, half_scale, half_tau = bound_margins(
+        n_features, centers, upper_stored)
+    # The centres in group order, transposed and widened to float64: a
+    # group's F values are then loops over features with the group's
+    # centres innermost (unit stride, vectorised), each centre's lanes
+    # added as exact_sq_dist adds them.
+    grouped_t = np.ascontiguousarray(centers[group_members].T).astype(np.float64)
     max_group = 0
     for g in range(n_groups):
         max_group = max(max_group, group_starts[g + 1] - group_starts[g])
+    n_lanes = EXACT_LANES if n_features > EXACT_LANES else 0
     for b in prange(n_blocks):
-        dists = np.empty(max_group, dtype=centers.dtype)
+        dists = np.empty(max_group, dtype=np.float64)
+        lanes = np.empty((n_lanes, max_group), dtype=np.float64)
         lower = np.empty(n_groups, dtype=np.float64)
+        safe = np.empty(n_groups, dtype=np.float64)
         first_sq = np.empty(n_groups, dtype=np.float64)
         first_idx = np.empty(n_groups, dtype=np.int64)
         second_sq = np.empty(n_groups, dtype=np.float64)
@@ -77,28 +88,36 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
             if a >= 0:
                 glob = np.inf
                 for g in range(n_groups):
-                    lg = lower_stored[i, g] - group_drift[g]
-                    lower[g] = lg
-                    if lg < glob:
-                        glob = lg
-                bound = max(half_min_dist[a], glob)
-                # Strict comparisons throughout: at an exact tie the row is
-                # measured, so ties go to the lowest index as in Lloyd.
-                if upper_stored[i] + drift[a] < bound:
+                    lower[g] = np.float64(lower_stored[i, g]) - group_drift[g]
+                    safe[g] = safe_lower(lower_stored[i, g], group_drift[g],
+                                         kappa)
+                    if safe[g] < glob:
+                        glob = safe[g]
+                bound = half_min_dist[a] * half_scale - half_tau
+                if glob > bound:
+                    bound = glob
+                u_s = np.float64(upper_stored[i])
+                slack_u = 2.0 * kappa * (abs(u_s) + drift[a])
+                # Strict, widened comparisons throughout: at an exact tie
+                # (or within rounding of one) the row is measured, so ties
+                # go to the lowest index as in Lloyd.
+                if (u_s + drift[a]) * rel + slack_u + tau < bound:
                     continue
-                best_sq = sq_dist_row(X, i, centers, a)
+                best_sq = exact_sq_dist(X, i, centers, a)
                 assigned_dist = np.sqrt(best_sq)
-                if assigned_dist < bound:
+                if assigned_dist * rel + tau < bound:
                     upper_stored[i] = assigned_dist - drift[a]
                     continue
                 best = a
             else:
                 for g in range(n_groups):
                     lower[g] = -np.inf
-            # Group filter: a group whose lower bound is above the best
-            # distance so far cannot hold the nearest centre (nor tie it).
+                    safe[g] = -np.inf
+            # Group filter: a group whose lower bound proves every centre in
+            # it farther by F than the best so far cannot hold the nearest
+            # centre (nor tie it).
             for g in range(n_groups):
-                examined[g] = lower[g] <= np.sqrt(best_sq)
+                examined[g] = not (np.sqrt(best_sq) * rel + tau < safe[g])
                 if not examined[g]:
                     continue
                 g_first = np.inf
@@ -106,15 +125,7 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
                 g_second = np.inf
                 g0 = group_starts[g]
                 size = group_starts[g + 1] - g0
-                v = X[i, 0]
-                for m in range(size):
-                    t = v - grouped_t[0, g0 + m]
-                    dists[m] = t * t
-                for f in range(1, n_features):
-                    v = X[i, f]
-                    for m in range(size):
-                        t = v - grouped_t[f, g0 + m]
-                        dists[m] += t * t
+                _group_sq_dists(X, i, grouped_t, g0, size, lanes, dists)
                 for m in range(size):
                     j = group_members[g0 + m]
                     sq = dists[m]
@@ -130,7 +141,7 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
                 first_sq[g] = g_first
                 first_idx[g] = g_idx
                 second_sq[g] = g_second
-            # New bounds: exact for the measured groups (excluding the new
+            # New bounds: from F for the measured groups (excluding the new
             # centre); the old centre, if it lost, joins its group's bound.
             upper_stored[i] = np.sqrt(best_sq) - drift[best]
             for g in range(n_groups):
@@ -148,6 +159,41 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
                                 delta_counts)
             labels[i] = best
         n_changed[b] = changed
+
+
+@njit(inline="always")
+def _group_sq_dists(X, i, grouped_t, g0, size, lanes, out):
+    """OUT out[m] = F(row i of X, centre g0 + m of grouped_t), for m < size:
+    exact_sq_dist's operations in its order, vectorised across the group's
+    centres. Scratch lanes (8, >= size) from 9 features on."""
+    d = X.shape[1]
+    if d <= EXACT_LANES:
+        v = np.float64(X[i, 0])
+        for m in range(size):
+            t = v - grouped_t[0, g0 + m]
+            out[m] = t * t
+        for f in range(1, d):
+            v = np.float64(X[i, f])
+            for m in range(size):
+                t = v - grouped_t[f, g0 + m]
+                out[m] += t * t
+        return
+    for f in range(EXACT_LANES):
+        v = np.float64(X[i, f])
+        for m in range(size):
+            t = v - grouped_t[f, g0 + m]
+            lanes[f, m] = t * t
+    for f in range(EXACT_LANES, d):
+        v = np.float64(X[i, f])
+        lane = f % EXACT_LANES
+        for m in range(size):
+            t = v - grouped_t[f, g0 + m]
+            lanes[lane, m] += t * t
+    for m in range(size):
+        out[m] = lanes[0, m]
+    for lane in range(1, EXACT_LANES):
+        for m in range(size):
+            out[m] += lanes[lane, m]
 
 
 @njit(cache=True)

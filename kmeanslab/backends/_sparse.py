@@ -37,6 +37,45 @@ def _centers_and_norms(centers, dtype, unit_centers=False, centers_t=None):
     return centers, centers_t, sq_norms
 
 
+def summed_csr(X):
+    """A SciPy sparse X as CSR with its duplicate entries summed in X's own
+    dtype, as ``X.toarray()`` sums them (a copy where anything changes; X
+    itself when it is canonical CSR, or not 2-D, which the validation
+    refuses in its own words).
+
+    Casting first would sum them in the new type instead: two stored True
+    at one place are True to ``X.toarray()`` but 2.0 once cast to float,
+    and integers that wrap in their type would not wrap.
+    """
+    if X.ndim != 2:
+        return X
+    if X.format != "csr":
+        X = X.tocsr()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def off_center_sparse(sq_dist, x_sq_norms, centers, labels):
+    """True for the samples farther from their centre than the sparse
+    squared distance can resolve.
+
+    The dense backend's rule (:func:`kmeanslab.backends._cpu.off_center`)
+    allows for a centre a few ulps off its copies, (16 eps)^2 (||x||^2 +
+    ||c||^2); the sparse form ``||c||^2 + sum((x_f - c_f)^2 - c_f^2)``
+    cancels, and leaves about eps (||x||^2 + ||c||^2) on a sample that is
+    its centre's copy (the float32 residue of an unweighted copy is often
+    that large). Such a sample is taken as on its centre: moving an empty
+    cluster onto it would not lower the inertia, and the dense fit of the
+    same data, which measures it at 0, would not move one there.
+    """
+    eps = float(np.finfo(centers.dtype).eps)
+    c_sq_norms = np.einsum("ij,ij->i", centers, centers, dtype=np.float64)
+    noise = 16 * eps * (x_sq_norms.astype(np.float64) + c_sq_norms[labels])
+    return sq_dist > noise
+
+
 class SparseBackend:
     """Data held as a SciPy CSR matrix or array (see
     :class:`kmeanslab.backends.Backend`).
@@ -131,10 +170,15 @@ class SparseBackend:
                                   minlength=d).astype(np.float64, copy=False)
         mean = column_sums / n
         nnz_per_column = np.bincount(X.indices, minlength=d)
-        squares = np.bincount(X.indices, weights=(values - mean[X.indices]) ** 2,
-                              minlength=d).astype(np.float64, copy=False)
-        # The zeros of each column contribute (0 - mean)^2 each.
-        squares += (n - nnz_per_column) * mean ** 2
+        # Data too large for its squares (about 1e155 and up) overflows here,
+        # silently: the fit rescales it and measures it again, and predict,
+        # transform and score only read ``amax``.
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = np.bincount(X.indices,
+                                  weights=(values - mean[X.indices]) ** 2,
+                                  minlength=d).astype(np.float64, copy=False)
+            # The zeros of each column contribute (0 - mean)^2 each.
+            squares += (n - nnz_per_column) * mean ** 2
         amax = float(np.max(np.abs(values))) if values.size else 0.0
         return DataSummary(mean=mean, variance_mean=float(np.mean(squares / n)),
                            amax=amax)
@@ -256,6 +300,25 @@ class _SparseRun(_Run):
         step's inertia, or None when the assignment did not measure every
         row's distance (the statistics pass then does)."""
         raise NotImplementedError
+
+    def farthest(self, centers, n):
+        """Indices of at most n samples farthest from their assigned
+        centres, farthest first (ties broken by lower index), among the
+        samples of positive weight that are off their centre as the sparse
+        distances can tell (:func:`off_center_sparse`)."""
+        b = self.backend
+        sq = b.sq_dist_to_assigned(centers, self.labels)
+        keep = off_center_sparse(sq, b.x_sq_norms, centers, self.labels)
+        if b.positive is not None:
+            keep &= b.positive
+        n = min(n, int(np.count_nonzero(keep)))
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        sq = np.where(keep, sq, -np.inf)
+        threshold = np.partition(sq, -n)[-n]
+        top = np.flatnonzero(sq >= threshold)
+        order = np.lexsort((top, -sq[top]))[:n]
+        return top[order]
 
     def step(self, centers, center_shift=None):
         b = self.backend

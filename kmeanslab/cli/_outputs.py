@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import shlex
 import sys
@@ -19,7 +20,8 @@ from pathlib import Path
 import click
 
 __all__ = ["RUN_RECORD", "check_output_paths", "data_lines", "draw_seed",
-           "echo_removed", "remove_stale", "run_record", "seed_line", "short_list"]
+           "echo_removed", "new_folders", "remove_stale", "run_record",
+           "seed_line", "short_list"]
 
 #: The file every command writes to make its run repeatable.
 RUN_RECORD = "run.json"
@@ -27,18 +29,26 @@ RUN_RECORD = "run.json"
 _MAX_LISTED = 12
 
 
-def check_output_paths(paths, *, force, stale=()):
+def check_output_paths(paths, *, force, stale=(), out_dir=None, report=None,
+                       data=None):
     """Check, before any work, that every output can be written.
 
     Parameters
     ----------
     paths : sequence of pathlib.Path or None
-        Every file the run may write (None entries are ignored).
+        Every file the run may write into ``out_dir`` (None entries are
+        ignored).
     force : bool
         ``--force``: existing outputs may be replaced and stale ones removed.
     stale : sequence of pathlib.Path, default=()
         Files with the names this command writes that this run will not
         produce (another table format, a figure left out).
+    out_dir : pathlib.Path, default=None
+        ``--out``, named in the errors about ``paths`` and ``stale``.
+    report : pathlib.Path, default=None
+        ``--report PATH``, when given.
+    data : pathlib.Path, default=None
+        DATA, the input file or directory, when the command reads one.
 
     Returns
     -------
@@ -49,17 +59,138 @@ def check_output_paths(paths, *, force, stale=()):
     Raises
     ------
     CommandError
-        One line, exit code 2: an output exists without ``--force``, a
-        stale file exists without ``--force`` (named, with what to do), or a
-        folder cannot be created or written.
+        One line, exit code 2: an output (or a stale file, which ``--force``
+        would remove) is DATA or one of its files, lies inside DATA's
+        directory, or is ``--report`` as well as a file of ``--out`` (these
+        three even with ``--force``); an output exists without ``--force``,
+        a stale file exists without ``--force`` (named, with what to do), or
+        a folder cannot be created or written.
     """
     from ..io import check_outputs
-    from .options import user_errors
+    from .options import CommandError, user_errors
 
+    paths = [Path(p) for p in paths if p is not None]
+    stale = [Path(p) for p in stale]
+    named = [("--out", out_dir, p) for p in paths + stale]
+    if report is not None:
+        named.append(("--report", report, Path(report)))
+    if data is not None:
+        problem = _input_overlap(named, Path(data), set(stale))
+        if problem:
+            raise CommandError(problem)
+    if report is not None:
+        twin = next((p for p in paths + stale if _same_path(p, report)), None)
+        if twin is not None:
+            raise CommandError(f"--report {report} is also the file {twin.name} "
+                               f"of --out {out_dir}; give the report another "
+                               f"path")
     # OSError: FileExistsError, NotADirectoryError, PermissionError.
     with user_errors(OSError, only=True):
-        return check_outputs([p for p in paths if p is not None], force=force,
-                             stale=stale)
+        return check_outputs(paths + ([Path(report)] if report is not None else []),
+                             force=force, stale=stale)
+
+
+def _same_path(a, b):
+    """Whether two paths name one file: the same path once symbolic links
+    are followed, or (both existing) the same file, hard links included."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (or cannot be looked at)
+        return False
+
+
+def _input_overlap(named, data, stale):
+    """The error for the first output that would replace, remove or add to
+    DATA, or None.
+
+    An output may not be DATA itself, any file of DATA (a directory's files,
+    as hard links or through symbolic links too), nor lie anywhere inside
+    DATA's directory: its files are read as one table (Parquet folders
+    recursively), so a new file there would change the input of the next
+    run, or make it unreadable.
+    """
+    if not os.path.exists(data):
+        return None  # reading it gives the error
+    root = os.path.realpath(data)
+    is_dir = os.path.isdir(data)
+    files = _file_ids(data) if is_dir else _file_ids_of([data])
+    for option, value, path in named:
+        real = os.path.realpath(path)
+        inside = is_dir and real.startswith(root.rstrip(os.sep) + os.sep)
+        same = real == root or _file_id(path) in files
+        if not (inside or same):
+            continue
+        if option == "--report":
+            subject, fix = f"--report {value}", "give the report another path"
+        else:
+            subject, fix = (f"--out {value}: its output {path.name}",
+                            "choose another --out")
+            if path in stale:
+                # Not written by this run, but removed with --force.
+                subject += " (which --force would remove)"
+        if inside and not same:
+            if option == "--out":
+                return (f"--out {value} is inside the input directory DATA "
+                        f"({data}), whose files are read as data; choose a "
+                        f"folder outside it")
+            return (f"--report {value} is inside the input directory DATA "
+                    f"({data}), whose files are read as data; give the report "
+                    f"a path outside it")
+        if is_dir and real != root:
+            return (f"{subject} is the same file as one in the input directory "
+                    f"DATA ({data}); {fix}")
+        what = "directory" if is_dir else "file"
+        # Another name of it: a hard link, or a path through a symbolic link.
+        same_name = os.path.abspath(path) == os.path.abspath(data)
+        return (f"{subject} is {'' if same_name else 'the same file as '}the "
+                f"input {what} DATA ({data}); {fix}")
+    return None
+
+
+def _file_id(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _file_ids_of(paths):
+    return {fid for fid in map(_file_id, paths) if fid is not None}
+
+
+def _file_ids(directory):
+    """(device, inode) of every file under ``directory``, at any depth."""
+    found = set()
+    for folder, _, names in os.walk(directory):
+        found |= _file_ids_of(os.path.join(folder, name) for name in names)
+    return found
+
+
+@contextlib.contextmanager
+def new_folders(out_dir, report=None):
+    """Create ``out_dir`` (and the folder of ``report``) for the block;
+    when the block fails, remove again the folders it created that are
+    still empty, so a failed run leaves the file system as it found it."""
+    folders = [Path(out_dir)] + ([Path(report).parent] if report is not None else [])
+    created = []
+    for folder in folders:
+        missing = []
+        parent = folder
+        while not parent.exists() and parent != parent.parent:
+            missing.append(parent)
+            parent = parent.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        created += missing
+    try:
+        yield
+    except BaseException:
+        for folder in sorted(created, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty, or gone
+                folder.rmdir()
+        raise
 
 
 def remove_stale(paths):
@@ -97,7 +228,9 @@ def data_lines(data, table, standardize, header):
     data : pathlib.Path
         DATA as given.
     table : kmeanslab.io.LoadedTable
-    standardize : bool
+    standardize : str or None
+        How ``--standardize`` transformed the data
+        (:func:`kmeanslab.cli.options.standardize_note`), or None.
     header : bool or None
         ``--header/--no-header`` (None: detected).
     """
@@ -105,7 +238,7 @@ def data_lines(data, table, standardize, header):
     files = f" ({len(table.files)} files)" if len(table.files) > 1 else ""
     lines = [f"Data: {data}{files}: {n_samples:,} samples x {n_features} features "
              f"({short_list(table.column_names, 8)})"
-             f"{', standardized' if standardize else ''}"]
+             f"{', ' + standardize if standardize else ''}"]
     if table.header and header is None and any(_is_number(name) for name in
                                                table.column_names):
         lines.append(f"  header row: {short_list(table.column_names, 8)} "

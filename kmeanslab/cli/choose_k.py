@@ -8,11 +8,13 @@ import click
 
 from .._options import CRITERIA, CRITERION_ALIASES, SILHOUETTE_METHODS
 from ._outputs import (RUN_RECORD, check_output_paths, data_lines, draw_seed,
-                       echo_removed, remove_stale, run_record, seed_line)
+                       echo_removed, new_folders, remove_stale, run_record,
+                       seed_line)
 from .options import (CommandError, columns_option, data_argument, echo_warnings,
                       force_option, header_option, keep_index_option, load_data,
                       out_option, quiet_option, random_state_option,
-                      report_option, report_writer, standardize_option,
+                      report_option, report_writer, standardize_note,
+                      standardize_option, standardize_record,
                       table_format_option, user_errors)
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
@@ -88,8 +90,9 @@ def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns
              force, quiet):
     """Fit k-means on DATA for every k in a range and recommend one. DATA is
     a .csv/.tsv/.txt/.dat file (delimiter and header row detected), a
-    .parquet file, a directory of Parquet files or of text files with the
-    same columns, or a .npy array.
+    .parquet/.pq file, a directory of Parquet files or of text files with
+    the same columns, a .npy array (1-D or 2-D), or a .npz sparse matrix
+    written by scipy.sparse.save_npz.
 
     Each criterion (the inertia's elbow, which needs at least 4 ks,
     silhouette, Calinski-Harabasz, Davies-Bouldin, gap statistic,
@@ -100,7 +103,10 @@ def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns
     and run.json (the parameters, the seed, the kmeanslab version and the
     input's name, shape and checksum). ks the data cannot support are
     skipped with a warning, or refused when they are most of the range.
-    Every output location is checked before any work.
+    Every output location is checked before any work; no output may be
+    DATA, one of its files or inside its directory, even with --force. The
+    files appear together once all are written: a run that fails writes
+    none.
     """
     ks = parse_k_range(k_text)
     criteria = parse_criteria(criteria_text)
@@ -108,14 +114,15 @@ def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns
     figure_path = out_dir / "k_selection.png"
     other_format = [out_dir / f"k_selection.{suffix}" for suffix in ("csv", "parquet")
                     if suffix != table_format]
-    stale = check_output_paths([table_path, figure_path, out_dir / RUN_RECORD,
-                                report_path], force=force, stale=other_format)
+    stale = check_output_paths([table_path, figure_path, out_dir / RUN_RECORD],
+                               force=force, stale=other_format, out_dir=out_dir,
+                               report=report_path, data=data)
     write_report = report_writer() if report_path else None
     table, X_model, scaler = load_data(data, columns, standardize, header, keep_index)
     _check_supported_ks(k_text, ks, criteria, X_model)
     seed = draw_seed(random_state)
 
-    from ..io import write_bytes
+    from ..io import publish_together, write_bytes
     from ..selection import choose_k as run_choose_k
 
     # One block for every warning (the sweep's and the figure's): shown in
@@ -125,13 +132,14 @@ def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns
             selection = run_choose_k(X_model, ks, criteria=criteria,
                                      silhouette=silhouette, random_state=seed,
                                      progress=not quiet)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # FileExistsError only: a file that appeared since the check.
-        with user_errors(FileExistsError, only=True):
+        # FileExistsError only: a file that appeared since the check. Every
+        # file is published when the block ends, run.json last; a failure
+        # in any step leaves none of them.
+        with (new_folders(out_dir, report_path),
+              user_errors(FileExistsError, only=True), publish_together()):
             written = [_write_table(selection, table_path, force),
                        _write_figure(selection, figure_path, force)]
             if write_report is not None:
-                report_path.parent.mkdir(parents=True, exist_ok=True)
                 write_report(report_path, X=X_model, selection=selection,
                              title=f"kmeanslab choose-k: {data.name}", force=force,
                              feature_names=table.column_names, scaler=scaler)
@@ -139,14 +147,15 @@ def choose_k(ctx, data, k_text, criteria_text, silhouette, random_state, columns
             written.append(write_bytes(
                 out_dir / RUN_RECORD,
                 run_record(ctx, seed=seed, table=table,
-                           extra={"picks": selection.picks,
+                           extra={"standardization": standardize_record(scaler),
+                                  "picks": selection.picks,
                                   "recommended_k": selection.recommended_k}),
                 force=force))
     removed = remove_stale(stale)
     if quiet:
         lines = [str(path) for path in written]
     else:
-        lines = data_lines(data, table, standardize, header) + [
+        lines = data_lines(data, table, standardize_note(scaler), header) + [
             seed_line(seed, random_state is None), selection.summary(),
             "Files written:"]
         lines += [f"  {path}" for path in written]

@@ -8,13 +8,14 @@ from .._options import INIT_NAMES, REFINE_METHODS
 from .._params import cli_help
 from ._messages import cli_message
 from ._outputs import (RUN_RECORD, check_output_paths, data_lines, draw_seed,
-                       echo_removed, remove_stale, run_record, seed_line)
+                       echo_removed, new_folders, remove_stale, run_record,
+                       seed_line)
 from .options import (FLOAT, INT, CommandError, Number, columns_option,
                       data_argument, echo_warnings, force_option, header_option,
                       keep_index_option, lang_option, load_data, out_option,
                       quiet_option, random_state_option, report_option,
-                      report_writer, standardize_option, table_format_option,
-                      user_errors)
+                      report_writer, standardize_note, standardize_option,
+                      standardize_record, table_format_option, user_errors)
 
 # Above this many samples the exact silhouette (O(n_samples^2)) would take
 # minutes, so the silhouette plot is left out.
@@ -115,8 +116,10 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
         columns, header, keep_index, standardize, out_dir, table_format,
         report_path, scheduler, workers, lang, force, quiet):
     """Cluster the table in DATA with k-means: a .csv/.tsv/.txt/.dat file
-    (delimiter and header row detected), a .parquet file, a directory of
-    Parquet files or of text files with the same columns, or a .npy array.
+    (delimiter and header row detected), a .parquet/.pq file, a directory
+    of Parquet files or of text files with the same columns, a .npy array
+    (1-D or 2-D), or a .npz sparse matrix written by scipy.sparse.save_npz
+    (clustered sparse).
 
     Writes into DIR: labels (one row per point: label, distance to the
     nearest and second-nearest centre, margin, relative margin, soft
@@ -132,15 +135,18 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
     kmeanslab version and the input's name, shape and checksum: what it
     takes to repeat the run exactly).
 
-    Every output location is checked before any work. Prints a short
-    summary, with the seed drawn when --random-state is not given.
+    Every output location is checked before any work; no output may be
+    DATA, one of its files or inside its directory, even with --force. The
+    files appear together once all are written: a run that fails writes
+    none. Prints a short summary, with the seed drawn when --random-state
+    is not given.
     """
     import time
 
     from tqdm import tqdm
 
     from .. import plotting
-    from ..io import write_bytes
+    from ..io import publish_together, write_bytes
 
     if scheduler is not None and workers is not None:
         raise CommandError("give either --scheduler or --workers, not both")
@@ -149,7 +155,8 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
         raise CommandError("--report needs the data in memory; it is not "
                            "available with --scheduler or --workers")
     planned, stale = _output_paths(out_dir, table_format, refine)
-    stale = check_output_paths(planned + [report_path], force=force, stale=stale)
+    stale = check_output_paths(planned, force=force, stale=stale, out_dir=out_dir,
+                               report=report_path, data=data)
     _check_lang(plotting, lang)
     n_init = n_init if n_init == "auto" else _parse_n_init(n_init)
     write_report = report_writer() if report_path else None
@@ -197,9 +204,11 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
         run.compute(_step_progress(bar, "silhouette"))
         bar.n = step  # the silhouette's progress moved it inside this step
         bar.update()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # FileExistsError only: a file that appeared since the check.
-        with user_errors(FileExistsError, only=True):
+        # FileExistsError only: a file that appeared since the check. Every
+        # file is published when the block ends, run.json last; a failure
+        # in any step (a figure, the report) leaves none of them.
+        with (new_folders(out_dir, report_path),
+              user_errors(FileExistsError, only=True), publish_together()):
             bar.set_postfix_str("tables")
             written = run.write_tables(out_dir, table_format, force)
             bar.update()
@@ -210,7 +219,6 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
                 bar.set_postfix_str("report")
                 # The data as clustered (standardized with --standardize), so
                 # that the trace's centres and the silhouettes match it.
-                report_path.parent.mkdir(parents=True, exist_ok=True)
                 write_report(report_path, X=X_model, labels=model.labels_,
                              centers=model.cluster_centers_, trace=model.trace_,
                              silhouette_values=run.silhouette_values,
@@ -221,17 +229,18 @@ def fit(ctx, data, n_clusters, init, n_init, max_iter, tol, random_state, refine
             written.append(write_bytes(
                 out_dir / RUN_RECORD,
                 run_record(ctx, seed=seed, table=table,
-                           extra={"init_ran": run.init_ran,
+                           extra={"standardization": standardize_record(scaler),
+                                  "init_ran": run.init_ran,
                                   "n_iter": int(model.n_iter_),
                                   "inertia": float(model.inertia_)}),
                 force=force))
+    note = standardize_note(scaler)
     # Leftovers of an earlier run: other names, or outputs this run skipped.
     removed = remove_stale(stale + [path for path in planned
                                     if path not in written and path.exists()])
     lines = ([str(path) for path in written] if quiet
-             else run.summary_lines(data, data_lines(data, table, standardize,
-                                                     header),
-                                    standardize, seconds, written, seed,
+             else run.summary_lines(data, data_lines(data, table, note, header),
+                                    note, seconds, written, seed,
                                     random_state is None))
     for line in lines:
         click.echo(line)
@@ -304,6 +313,62 @@ def _check_fit_params(n_clusters, init, n_init, max_iter, tol, n_samples):
             check()
         except (TypeError, ValueError) as exc:
             raise CommandError(cli_message(str(exc))) from None
+
+
+# matplotlib lays out axes up to about this magnitude; beyond it (near the
+# largest float) its margins and tick arithmetic overflow.
+_MAX_PLOTTED = 1e300
+
+
+def _shift(*arrays):
+    """The power of two ``e`` that brings the largest magnitude of the
+    arrays (dense or sparse) into [0.5, 1) when multiplied by ``2**e``; 0
+    when they are all zero."""
+    import numpy as np
+
+    peak = max(float(abs(a).max()) if a.shape[0] else 0.0 for a in arrays)
+    return -int(np.frexp(peak)[1])
+
+
+def _ldexp(X, shift):
+    """``X * 2**shift``, exactly (but for values pushed below the smallest
+    float), dense or sparse (kept sparse)."""
+    import numpy as np
+
+    if hasattr(X, "tocsr"):
+        X = X.tocsr(copy=True)
+        X.data = np.ldexp(X.data, shift)
+        return X
+    return np.ldexp(np.asarray(X, dtype=np.float64), shift)
+
+
+def _is_one_point(X):
+    """Whether every row of X (dense or sparse) is the same point."""
+    import numpy as np
+
+    if X.shape[0] < 2:
+        return True
+    if hasattr(X, "tocsr"):
+        low, high = X.min(axis=0).toarray(), X.max(axis=0).toarray()
+    else:
+        low, high = X.min(axis=0), X.max(axis=0)
+    return bool(np.array_equal(low, high))
+
+
+def _display_scale(coords, shift):
+    """``(factor, unit)``: ``coords * factor`` are ``coords * 2**-shift``
+    (the data's units) when matplotlib can draw those, else the same in
+    units of a power of ten that ``unit`` names (" (x 1e+300)")."""
+    import numpy as np
+
+    peak = float(np.abs(coords).max()) if coords.size else 0.0
+    if peak == 0.0:
+        return 1.0, ""
+    log10_peak = np.log10(peak) - shift * np.log10(2.0)
+    if log10_peak < np.log10(_MAX_PLOTTED):
+        return float(np.ldexp(1.0, -shift)), ""
+    power = int(np.floor(log10_peak))
+    return float(2.0 ** (-shift - power * np.log2(10.0))), f" (\u00d7 1e{power:+d})"
 
 
 class _FitOutputs:
@@ -408,31 +473,60 @@ class _FitOutputs:
 
         labels = self.model.labels_
         n_samples, n_features = self.X.shape
-        if n_features == 2:
-            points, centers = self.X, self.centers
-            x_label, y_label = self.names
-        elif n_features == 1:
-            # One feature: one row of points per cluster.
-            points = np.column_stack([self.X[:, 0], labels])
-            centers = np.column_stack([self.centers[:, 0],
-                                       np.arange(len(self.centers))])
-            x_label, y_label = self.names[0], "cluster"
+        if n_features <= 2:
+            # Two features drawn as they are; one as one row of points per
+            # cluster. Dense: a sparse matrix of one or two columns is small.
+            X = self.X.toarray() if hasattr(self.X, "toarray") else self.X
+            shift = _shift(X, self.centers)
+            points, centers = _ldexp(X, shift), _ldexp(self.centers, shift)
+            names = list(self.names) if n_features == 2 else [self.names[0],
+                                                               "cluster"]
         else:
             from ..diagnostics import principal_plane
 
-            plane = principal_plane(self.X_model)
-            points = plane.transform(self.X_model)
-            centers = plane.transform(self.model.cluster_centers_)
-            x_label, y_label = (f"PC{i + 1} ({share:.1%} of the variance)"
-                                for i, share in enumerate(plane.explained_variance_ratio))
+            # The principal components come from squared values, which
+            # overflow from about 1e154 (and underflow below 1e-154): the
+            # plane is found, and the points projected, on the data scaled
+            # by a power of two (exact), so any finite data projects.
+            shift = _shift(self.X_model, self.model.cluster_centers_)
+            X_shifted = _ldexp(self.X_model, shift)
+            centers = _ldexp(self.model.cluster_centers_, shift)
+            if _is_one_point(X_shifted):
+                # No direction of variance to find (one sample, or every
+                # row the same): the points are drawn at the plane's origin.
+                points = np.zeros((n_samples, 2))
+                centers = np.zeros((len(centers), 2))
+                names = ["PC1 (the data has no variance)", "PC2"]
+            else:
+                if n_samples <= 2 and hasattr(X_shifted, "toarray"):
+                    # Sparse PCA (ARPACK) needs more rows than components.
+                    X_shifted = X_shifted.toarray()
+                plane = principal_plane(X_shifted)
+                points = plane.transform(X_shifted)
+                centers = plane.transform(centers)
+                names = [f"PC{i + 1} ({share:.1%} of the variance)"
+                         for i, share in enumerate(plane.explained_variance_ratio)]
+        axes = 1 if n_features == 1 else 2
+        points = np.array(points, dtype=np.float64)
+        centers = np.array(centers, dtype=np.float64)
+        # Back to the data's units, or (beyond what matplotlib's axes can
+        # lay out) to a power of ten of them, named on the axes.
+        factor, unit = _display_scale(np.vstack([points[:, :axes],
+                                                 centers[:, :axes]]), shift)
+        points[:, :axes] *= factor
+        centers[:, :axes] *= factor
+        names[:axes] = [name + unit for name in names[:axes]]
+        if n_features == 1:
+            points = np.column_stack([points[:, 0], labels])
+            centers = np.column_stack([centers[:, 0], np.arange(len(centers))])
         if n_samples > _SCATTER_MAX_POINTS:
             keep = np.sort(np.random.default_rng(0).choice(
                 n_samples, _SCATTER_MAX_POINTS, replace=False))
             points, labels = points[keep], labels[keep]
         plotting.plot_clusters(points, labels, centers=centers, ax=ax,
                                lang=self.lang)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
         if n_features == 1:
             from matplotlib.ticker import MaxNLocator
 
@@ -443,7 +537,8 @@ class _FitOutputs:
                       seed_drawn):
         model = self.model
         n_samples = self.X.shape[0]
-        units = " (standardized units)" if standardize else ""
+        units = ({"standardized": " (standardized units)"}.get(
+            standardize, " (scaled units)") if standardize else "")
         n_ambiguous = self._n_ambiguous()
         init = (self.init_ran if self.init_ran == model.init
                 else f"{self.init_ran} (asked {model.init}; it runs as "

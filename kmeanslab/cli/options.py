@@ -36,7 +36,9 @@ __all__ = [
     "random_state_option",
     "report_option",
     "report_writer",
+    "standardize_note",
     "standardize_option",
+    "standardize_record",
     "table_format_option",
     "user_errors",
 ]
@@ -92,7 +94,10 @@ columns_option = click.option(
 standardize_option = click.option(
     "--standardize", is_flag=True, default=False,
     help="Scale every column to zero mean and unit variance before "
-         "clustering (columns with zero variance are only centred).")
+         "clustering (columns with zero variance are only centred). A "
+         "sparse .npz matrix is scaled to unit variance without centring, "
+         "which keeps it sparse (scikit-learn's StandardScaler("
+         "with_mean=False)); the summary and run.json say so.")
 
 header_option = click.option(
     "--header/--no-header", "header", default=None,
@@ -153,8 +158,10 @@ def load_data(path, columns, standardize, header=None, keep_index=False):
     ``table`` is the :class:`kmeanslab.io.LoadedTable` read (X, column
     names, files, header row, skipped index column); ``X_model`` is what
     gets clustered (X standardized when asked, else X itself); ``scaler``
-    is the fitted sklearn StandardScaler, or None. Unreadable data is a
-    CommandError.
+    is the fitted sklearn StandardScaler, or None. A sparse X is scaled
+    without centring (``with_mean=False``): centring would fill in every
+    zero, and scikit-learn refuses it for the same reason. Unreadable data
+    is a CommandError.
     """
     from ..io import DataFileError, load_table
 
@@ -173,10 +180,64 @@ def load_data(path, columns, standardize, header=None, keep_index=False):
     X = table.X
     if not standardize:
         return table, X, None
+    return table, *_standardize(X)
+
+
+def _standardize(X):
+    """``(X_model, scaler)``: X standardized column by column, and the
+    fitted StandardScaler in X's units.
+
+    Each column is first multiplied by the power of two that brings its
+    largest magnitude into [0.5, 1): exact, and it keeps the squares behind
+    the variance from overflowing (values from about 1e154) or underflowing
+    (below about 1e-154), so any finite column is standardized. The
+    scaler's ``mean_``, ``scale_`` and ``var_`` are then moved back to X's
+    units (``var_`` may overflow to inf there; ``inverse_transform`` uses
+    the other two).
+    """
+    import numpy as np
+    import scipy.sparse as sp
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(X)
-    return table, scaler.transform(X).astype(X.dtype, copy=False), scaler
+    sparse = sp.issparse(X)
+    peak = np.asarray(abs(X).max(axis=0).toarray() if sparse
+                      else np.abs(X).max(axis=0), dtype=np.float64).ravel()
+    shift = -np.frexp(peak)[1]  # 0 for a column of zeros
+    if sparse:
+        X_shifted = X.copy()
+        X_shifted.data = np.ldexp(X_shifted.data, shift[X_shifted.indices])
+    else:
+        X_shifted = np.ldexp(X, shift)
+    scaler = StandardScaler(with_mean=not sparse).fit(X_shifted)
+    X_model = scaler.transform(X_shifted).astype(X.dtype, copy=False)
+    with np.errstate(over="ignore"):
+        scaler.scale_ = np.ldexp(scaler.scale_, -shift)
+        scaler.var_ = np.ldexp(scaler.var_, -2 * shift)
+        if scaler.mean_ is not None:
+            scaler.mean_ = np.ldexp(scaler.mean_, -shift)
+    return X_model, scaler
+
+
+def standardize_record(scaler):
+    """``run.json``'s ``standardization`` entry: None without
+    ``--standardize``, else the StandardScaler's ``with_mean`` and
+    ``with_std`` and :func:`standardize_note`'s words."""
+    if scaler is None:
+        return None
+    return {"with_mean": bool(getattr(scaler, "with_mean", True)),
+            "with_std": bool(getattr(scaler, "with_std", True)),
+            "description": standardize_note(scaler)}
+
+
+def standardize_note(scaler):
+    """How ``--standardize`` transformed the data, for the summary and
+    ``run.json``: "standardized" (centred and scaled), "scaled to unit
+    variance, not centred (sparse)", or None without a scaler."""
+    if scaler is None:
+        return None
+    if getattr(scaler, "with_mean", True):
+        return "standardized"
+    return "scaled to unit variance, not centred (sparse)"
 
 
 @contextlib.contextmanager

@@ -15,12 +15,15 @@ with a one-line :class:`DataFileError` that names the file and the problem
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import math
 import os
 import re
 import struct
+import tokenize
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -421,8 +424,12 @@ def _finite_matrix(path, arrays, names, line_of_row=None):
     X = np.empty((len(arrays[0]), len(arrays)), dtype=dtype)
     for j, values in enumerate(arrays):
         X[:, j] = values
-    # A finite sum proves every value finite without a boolean temporary.
-    if not np.isfinite(X.sum(dtype=np.float64)):
+    # A finite sum proves every value finite without a boolean temporary;
+    # huge finite values may overflow it (then each column is looked at),
+    # which is no reason for a RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum(dtype=np.float64)
+    if not np.isfinite(total):
         for j, name in enumerate(names):
             bad = np.flatnonzero(~np.isfinite(X[:, j]))
             if bad.size:
@@ -447,10 +454,11 @@ def _read_npy(path, options):
         stream.seek(0)
         _check_npy_header(path, stream, os.fstat(stream.fileno()).st_size)
     try:
-        array = np.load(path, allow_pickle=False)
+        with _quiet_header_parser():
+            array = np.load(path, allow_pickle=False)
     except MemoryError as exc:
         raise _too_large(path, exc) from None
-    except (ValueError, OSError, EOFError) as exc:
+    except (OSError, EOFError) + _HEADER_ERRORS as exc:
         raise _error(path, f"not a readable .npy array ({_first_line(exc)})") from None
     if not isinstance(array, np.ndarray):
         raise _error(path, "not a .npy array")
@@ -528,6 +536,23 @@ else:
 # member, inconsistent index arrays).
 _CONTENT_ERRORS = (ValueError, KeyError, IndexError, TypeError, AttributeError,
                    NotImplementedError, RuntimeError, OverflowError)
+# What NumPy's .npy header parser raises on a damaged header (a Python
+# literal read with ast/tokenize: a flipped bit can make it any syntax
+# error, or nest it deeply); RecursionError is a RuntimeError.
+_HEADER_ERRORS = (ValueError, SyntaxError, tokenize.TokenError, RecursionError,
+                  TypeError, KeyError)
+_CONTENT_ERRORS += _HEADER_ERRORS
+
+
+@contextlib.contextmanager
+def _quiet_header_parser():
+    """A block in which the .npy header parser's SyntaxWarnings (a damaged
+    header read as a Python literal) are not shown: such a header is
+    refused with a DataFileError, or read, and the warning says nothing
+    more."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        yield
 
 
 def _too_large(path, exc):
@@ -546,8 +571,9 @@ def _check_npy_header(path, stream, size, member=None):
         version = np.lib.format.read_magic(stream)
         if version not in readers:
             return  # np.load judges other versions itself
-        shape, _, dtype = readers[version](stream)
-    except (ValueError, EOFError, OSError, struct.error) as exc:
+        with _quiet_header_parser():
+            shape, _, dtype = readers[version](stream)
+    except (EOFError, OSError, struct.error) + _HEADER_ERRORS as exc:
         raise _error(path, f"{where}has no readable .npy header "
                            f"({_first_line(exc)})") from None
     if dtype.hasobject:

@@ -4,16 +4,20 @@
 temporary file next to the target and move it into place, so an interrupted
 or failing writer never leaves a truncated file; they refuse to replace an
 existing file unless ``force`` is given, even one that appears while they
-write. :func:`check_outputs` makes the same refusal for a whole set of
-paths before any work starts, and also refuses folders that cannot be
-written and an earlier run's outputs that this run would not replace;
-:func:`exists_error` is the error all of them (and the demo and report
-writers) raise for an existing file.
+write. Inside a :func:`publish_together` block they only prepare their
+files, and the block moves all of them into place when it ends without an
+error (none of them when it fails), so that a run's outputs appear
+together or not at all. :func:`check_outputs` makes the same refusal for
+a whole set of paths before any work starts, and also refuses folders
+that cannot be written and an earlier run's outputs that this run would
+not replace; :func:`exists_error` is the error all of them (and the demo
+and report writers) raise for an existing file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import secrets
 from pathlib import Path
@@ -27,6 +31,7 @@ __all__ = [
     "atomic_write",
     "check_outputs",
     "exists_error",
+    "publish_together",
     "write_bytes",
     "write_table",
 ]
@@ -136,8 +141,9 @@ def atomic_write(path, write, *, force=False):
     ``write(tmp)`` is called with a path next to ``path`` (same directory,
     so the final move stays on one file system; same suffix, since writers
     such as matplotlib pick the format from it). When it returns, the file
-    is flushed to disk and moved into place; when it raises, the temporary
-    file is removed and ``path`` is untouched.
+    is flushed to disk and moved into place (inside a
+    :func:`publish_together` block: when the block ends); when it raises,
+    the temporary file is removed and ``path`` is untouched.
 
     Parameters
     ----------
@@ -163,6 +169,9 @@ def atomic_write(path, write, *, force=False):
     path = Path(path)
     if not force and path.exists():
         raise exists_error(path)
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.check_new(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
     # Created here so no other writer can take the name; write() replaces it.
     tmp.open("xb").close()
@@ -170,14 +179,139 @@ def atomic_write(path, write, *, force=False):
         write(tmp)
         with open(tmp, "rb+") as stream:
             os.fsync(stream.fileno())
-        if force:
-            os.replace(tmp, path)
+        if batch is not None:
+            # Moved into place with the rest of the batch, when it ends.
+            batch.add(tmp, path, force)
+            tmp = None
         else:
-            _publish_no_clobber(tmp, path)
+            _publish(tmp, path, force)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
     return path
+
+
+def _publish(tmp, path, force):
+    if force:
+        os.replace(tmp, path)
+    else:
+        _publish_no_clobber(tmp, path)
+
+
+# The publish_together block the current thread (or task) is in, if any.
+_BATCH = contextvars.ContextVar("kmeanslab_io_batch", default=None)
+
+
+class _Batch:
+    """Files written in full to temporary files, waiting to be moved into
+    place together."""
+
+    def __init__(self):
+        self.entries = []  # (temporary file, target, force), in write order
+
+    def check_new(self, path):
+        # Two writes to one path would silently keep only the second.
+        if any(_same_target(path, target) for _, target, _ in self.entries):
+            raise ValueError(f"{path} is written twice by one run; give each "
+                             f"output its own path")
+
+    def add(self, tmp, path, force):
+        self.entries.append((tmp, path, force))
+
+    def discard(self):
+        for tmp, _, _ in self.entries:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        self.entries = []
+
+    def publish(self):
+        """Move every file into place, in the order written; if one cannot
+        be (a file that appeared meanwhile, without force), take back the
+        new files already moved and drop the rest."""
+        for _, path, force in self.entries:
+            if not force and path.exists():
+                self.discard()
+                raise exists_error(path)
+        published = []
+        try:
+            while self.entries:
+                tmp, path, force = self.entries[0]
+                _publish(tmp, path, force)
+                self.entries.pop(0)
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()  # the hard link's other name, if linked
+                if not force:
+                    published.append(path)
+        except BaseException:
+            # Only files that did not exist before are taken back: a
+            # replaced file cannot be restored.
+            for path in published:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            self.discard()
+            raise
+
+
+def _same_target(a, b):
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+@contextlib.contextmanager
+def publish_together():
+    """Publish every file written in the block together, when it ends.
+
+    Inside the block :func:`atomic_write`, :func:`write_bytes` and
+    :func:`write_table` (and the writers built on them) write each file in
+    full to a temporary file next to its target and return; the targets
+    appear only when the block ends without an exception, in the order
+    written. When the block raises, the temporary files are removed and no
+    target is created or replaced, so a failure in a run's last step
+    cannot leave some of its outputs without the others.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    FileExistsError
+        When the block ends, if a target written without ``force`` has
+        appeared since (nothing is published then).
+    ValueError
+        From a write in the block to a path already written in it.
+
+    Notes
+    -----
+    The block covers the writes of the thread (or asyncio task) that
+    entered it. Publishing is a series of renames: should one fail
+    halfway (a full disk, a file that appears in that instant), the new
+    files already moved are removed again; files it replaced (``force``)
+    stay replaced.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kmeanslab.io import publish_together, write_bytes
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = pathlib.Path(tmp)
+    ...     with publish_together():
+    ...         _ = write_bytes(folder / "a.txt", b"a")
+    ...         print(sorted(p.name for p in folder.iterdir() if p.name[0] != "."))
+    ...     print(sorted(p.name for p in folder.iterdir()))
+    []
+    ['a.txt']
+    """
+    batch = _Batch()
+    token = _BATCH.set(batch)
+    try:
+        yield
+    except BaseException:
+        _BATCH.reset(token)
+        batch.discard()
+        raise
+    _BATCH.reset(token)
+    batch.publish()
 
 
 def _publish_no_clobber(tmp, path):

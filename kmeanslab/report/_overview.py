@@ -15,6 +15,18 @@ _MAX_FEATURE_ROWS = 50
 _MAX_CENTER_COLUMNS = 10
 
 
+def _column_means(X):
+    """Each column's mean, computed on the column scaled by the power of two
+    that brings its largest magnitude near 1 (exact), so that the sum of
+    values from about 1e306 does not overflow."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.shape[0] == 0:
+        return np.full(X.shape[1], np.nan)
+    shift = -np.frexp(np.abs(X).max(axis=0))[1]
+    with np.errstate(over="ignore"):
+        return np.ldexp(np.ldexp(X, shift).mean(axis=0), -shift)
+
+
 def overview_section(X, labels, centers, feature_names, note=None):
     """The overview: counts, each feature's range and mean, cluster sizes and
     centres, features named ``feature_names`` (values in X's units; ``note``
@@ -25,7 +37,7 @@ def overview_section(X, labels, centers, feature_names, note=None):
              f"dtype {X.dtype}.</p>"]
     shown = min(n_features, _MAX_FEATURE_ROWS)
     rows = zip(feature_names[:shown], X[:, :shown].min(axis=0),
-               X[:, :shown].mean(axis=0, dtype=np.float64), X[:, :shown].max(axis=0))
+               _column_means(X[:, :shown]), X[:, :shown].max(axis=0))
     parts.append("<h3>Features</h3>")
     parts.append(html_table(["feature", "min", "mean", "max"],
                         [(esc(name), fmt(lo), fmt(mean), fmt(hi))

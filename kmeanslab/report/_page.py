@@ -180,11 +180,12 @@ def _check_names(feature_names, n_features):
 
 def _units(scaler):
     """How the page names the transformed units: "standardised" for a
-    StandardScaler, else "transformed"."""
+    StandardScaler, "scaled" for one that does not centre (``with_mean=False``,
+    as for sparse data), else "transformed"."""
     if scaler is None:
         return None
     if type(scaler).__name__ == "StandardScaler":
-        return "standardised"
+        return "standardised" if getattr(scaler, "with_mean", True) else "scaled"
     return "transformed"
 
 

@@ -33,6 +33,12 @@ def _projection(X_shown, feature_names):
         names = [feature_names[0],
                  feature_names[1] if n_features == 2 else "(one feature)"]
         return mean, components, names, ""
+    if X_shown.shape[0] < 2 or np.array_equal(X_shown.min(axis=0),
+                                               X_shown.max(axis=0)):
+        # One point (one sample, or every row the same): no direction of
+        # variance to find; any plane shows it, the first two features' too.
+        return (X_shown[0], np.eye(2, n_features), feature_names[:2],
+                "Every sample is the same point: the data has no variance.")
     from ..diagnostics import principal_plane
 
     plane = principal_plane(X_shown, random_state=0)
@@ -43,9 +49,20 @@ def _projection(X_shown, feature_names):
     return plane.mean, plane.components, names, note
 
 
+def _shift(*arrays):
+    """The power of two ``e`` that brings the arrays' largest magnitude into
+    [0.5, 1) when they are multiplied by ``2**e`` (0 when all are zero):
+    squares of the scaled values neither overflow nor underflow."""
+    peak = max((float(np.abs(a).max()) for a in arrays if np.size(a)), default=0.0)
+    return -int(np.frexp(peak)[1])
+
+
 def _nearest(points, centers):
     """Nearest centre of each shown sample: the replay's frame 0 colours the
     samples by the initial centres, which the trace records no labels for."""
+    # Scaled by a power of two (exact) so that the squares stay finite.
+    shift = _shift(points, centers)
+    points, centers = np.ldexp(points, shift), np.ldexp(centers, shift)
     # ||x||^2 - 2 x.c + ||c||^2 keeps memory at (n_points, n_clusters).
     sq_dist = (-2.0 * points @ centers.T + (centers ** 2).sum(axis=1)
                + (points ** 2).sum(axis=1)[:, None])
@@ -70,13 +87,19 @@ class _PixelMap:
                                 self.y0 + frac[:, 1] * (self.y1 - self.y0)])
 
 
-def _scatter_axes(pixels, names):
+def _scatter_axes(pixels, names, shift=0):
+    """The scatter's frame, ticks and axis names; ``pixels`` maps
+    coordinates ``2**shift`` times the data's units, and the ticks give
+    the data's units."""
     width, height = _SCATTER_SIZE
     parts = [f'<rect class="frame" x="{pixels.x0}" y="{pixels.y1}" '
              f'width="{pixels.x1 - pixels.x0}" height="{pixels.y0 - pixels.y1}"/>']
     fracs = (0.0, 0.5, 1.0)
-    x_texts = tick_texts([pixels.lo[0] + f * (pixels.hi[0] - pixels.lo[0]) for f in fracs])
-    y_texts = tick_texts([pixels.lo[1] + f * (pixels.hi[1] - pixels.lo[1]) for f in fracs])
+    with np.errstate(over="ignore"):  # beyond the largest float: no tick text
+        x_texts, y_texts = (
+            tick_texts([np.ldexp(pixels.lo[j] + f * (pixels.hi[j] - pixels.lo[j]),
+                                 -shift) for f in fracs])
+            for j in (0, 1))
     for frac, x_text, y_text in zip(fracs, x_texts, y_texts):
         x = pixels.x0 + frac * (pixels.x1 - pixels.x0)
         y = pixels.y0 + frac * (pixels.y1 - pixels.y0)
@@ -148,14 +171,21 @@ def replay_section(X, trace, iterations, final_labels, feature_names, units=None
     n_samples = X.shape[0]
     shown = _shown_samples(n_samples)
     shown_X = np.asarray(X[shown], dtype=np.float64)
-    mean, components, names, note = _projection(shown_X, feature_names)
-    if units is not None:
-        names = [f"{name} ({units})" if name != "(one feature)" else name
-                 for name in names]
     centers, frame_labels, infos = _replay_frames(trace, iterations, shown_X, shown)
     if not centers:
         return section("replay", "Convergence replay",
                         '<p class="note">The trace has no iterations.</p>')
+    # The view is computed on the data and centres scaled by a power of two
+    # (exact): principal components and pixel spans of values from about
+    # 1e154 (or below 1e-154) would overflow (underflow) in the data's
+    # units. The ticks are given in the data's units.
+    shift = _shift(shown_X, *centers)
+    shown_X = np.ldexp(shown_X, shift)
+    centers = [np.ldexp(c, shift) for c in centers]
+    mean, components, names, note = _projection(shown_X, feature_names)
+    if units is not None:
+        names = [f"{name} ({units})" if name != "(one feature)" else name
+                 for name in names]
 
     def project(coords):
         return (coords - mean) @ components.T
@@ -200,7 +230,7 @@ def replay_section(X, trace, iterations, final_labels, feature_names, units=None
             "labels0": b64(frame_labels[0], "<i4"), "colors": COLORS,
             "no_label_color": NO_LABEL_COLOR, "frames": frames,
             "size": _SCATTER_SIZE}
-    body = (_replay_html(frames, _scatter_axes(pixels, names), inertia_chart)
+    body = (_replay_html(frames, _scatter_axes(pixels, names, shift), inertia_chart)
             + "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
             + '<script type="application/json" data-role="data">'
             + json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")

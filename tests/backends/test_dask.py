@@ -257,3 +257,174 @@ def test_worker_killed_mid_fit_gives_the_same_result(client, monkeypatch):
     assert disturbed.n_iter == undisturbed.n_iter
     np.testing.assert_array_equal(disturbed.labels.compute(),
                                   undisturbed.labels.compute())
+
+
+# --- Issue 18: degenerate and extreme data, sparse blocks -----------------------------
+
+def _fit_recording(make_fit):
+    """The result of ``make_fit()`` and the messages of its warnings."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = make_fit()
+    return result, [str(w.message) for w in caught]
+
+
+def test_empty_cluster_with_nowhere_to_go_fits_as_in_memory(local):
+    # Issue 18: three clusters on two distinct points. The empty cluster has
+    # no sample off its centre to move to; the Dask fit used to fail asking
+    # the labels of no sample ("iteration over a 0-d array").
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 50, axis=0)
+    ref, ref_warn = _fit_recording(lambda: KMeans(3, random_state=0).fit(X))
+    got, got_warn = _fit_recording(
+        lambda: KMeans(3, random_state=0).fit(_chunked(X, 30)))
+    assert got_warn == ref_warn and len(ref_warn) == 1
+    assert "Number of distinct clusters (2)" in ref_warn[0]
+    assert got.inertia_ == ref.inertia_ == 0.0
+    # The same partition, each sample on the same centre (Dask seeds with
+    # k-means||: the clusters may be numbered differently, and the empty
+    # one keeps its own seed).
+    labels = got.labels_.compute()
+    assert np.unique(labels).size == np.unique(ref.labels_).size == 2
+    np.testing.assert_array_equal(got.cluster_centers_[labels],
+                                  ref.cluster_centers_[ref.labels_])
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_copies_of_one_point_fit_as_in_memory(local, algorithm, weighted):
+    # The same with three centres on one point and persisted blocks (where
+    # Hamerly runs). Hamerly's block sums were measured from the centres and
+    # shifted back, leaving 1e-16 where the cluster of zeros has centre 0;
+    # the zeros then lay "off" their centre and received the empty cluster.
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 50, axis=0)
+    sw = (np.where(np.arange(100) % 3 == 0, 0.0, 1.0) if weighted else None)
+    init = X[[0, 1, 2]]
+    ref, ref_warn = _fit_recording(lambda: kmeans(
+        X, 3, init=init, sample_weight=sw, algorithm=algorithm))
+    got, got_warn = _fit_recording(lambda: fit_dask(
+        _chunked(X, 30), 3, init=init, sample_weight=sw, algorithm=algorithm,
+        persist=True))
+    assert got.algorithm == algorithm
+    assert got_warn == ref_warn
+    np.testing.assert_array_equal(got.labels.compute(), ref.labels)
+    np.testing.assert_array_equal(got.centers, ref.centers)
+    assert got.inertia == ref.inertia == 0.0
+
+
+def test_hamerly_sums_are_lloyds(local, data):
+    # Hamerly's statistics are a Lloyd pass's additions: the same centres to
+    # the bit from the same labels.
+    X, init = data
+    runs = {alg: fit_dask(_chunked(X, 1500), N_CLUSTERS, init=init, tol=0.0,
+                          algorithm=alg, persist=True)
+            for alg in ("lloyd", "hamerly")}
+    assert runs["hamerly"].centers.tobytes() == runs["lloyd"].centers.tobytes()
+    np.testing.assert_array_equal(runs["hamerly"].labels.compute(),
+                                  runs["lloyd"].labels.compute())
+
+
+def test_zero_weights_seed_without_warnings(local):
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 50, axis=0)
+    sw = np.where(np.arange(100) % 2 == 0, 0.0, 1.0)
+    for init in ("k-means||", "random"):
+        _, warned = _fit_recording(lambda: KMeans(
+            3, init=init, random_state=0, n_init=1).fit(
+                _chunked(X, 30), sample_weight=sw))
+        assert not [w for w in warned if "distinct clusters" not in w], warned
+
+
+@pytest.mark.parametrize("magnitude", [1e-300, 1e-200, 1e-160, 1e100, 1e150])
+def test_extreme_magnitudes_predict_transform_score_like_the_fit(local, magnitude):
+    # Issue 18: the fit rescales the data, predict and transform did not:
+    # at 1e-200 every squared distance was 0 (all rows in cluster 0, all
+    # distances 0). Each block now picks its power of two.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5)) * magnitude
+    Xd = _chunked(X, (70, 70, 0, 60))
+    km = KMeans(4, random_state=0).fit(Xd)
+    ref = KMeans(4, init=km.cluster_centers_, n_init=1).fit(X)
+    labels = km.labels_.compute()
+    np.testing.assert_array_equal(labels, ref.labels_)
+    np.testing.assert_array_equal(km.predict(Xd).compute(), labels)
+    dists = km.transform(Xd).compute()
+    assert np.all(dists > 0)
+    np.testing.assert_array_equal(dists.argmin(axis=1), labels)
+    np.testing.assert_allclose(dists, ref.transform(X), rtol=1e-12)
+    assert -km.score(Xd) == pytest.approx(km.inertia_, rel=1e-9)
+
+
+def test_each_block_chooses_its_own_scale(local):
+    # A block of values near 1e-300 beside a block of subnormals (whose
+    # power of two, above 2**1023, is no float) and one of values near 1:
+    # distances in the user's units, nearest centres as measured exactly.
+    rng = np.random.default_rng(1)
+    centers = np.array([[0.0, 0.0], [3e-310, 3e-310]])
+    tiny = rng.normal(size=(40, 2)) * 1e-300
+    subnormal = np.ldexp(rng.integers(-2**40, 2**40, size=(40, 2)).astype(float), -1074)
+    ones = rng.normal(size=(40, 2))
+    X = np.concatenate([tiny, subnormal, ones])
+    Xd = _chunked(X, (40, 40, 40))
+    labels, dists = [], []
+    for block, e in ((tiny, 1000), (subnormal, 1074), (ones, 0)):
+        # Exact scalings chosen here by hand.
+        diff = np.ldexp(block, e)[:, None, :] - np.ldexp(centers, e)[None]
+        sq = (diff ** 2).sum(axis=2)
+        labels.append(sq.argmin(axis=1))
+        dists.append(np.ldexp(np.sqrt(sq), -e))
+    np.testing.assert_array_equal(predict_dask(centers, Xd).compute(),
+                                  np.concatenate(labels))
+    np.testing.assert_allclose(transform_dask(centers, Xd).compute(),
+                               np.concatenate(dists), rtol=1e-12, atol=5e-324)
+
+
+def test_transform_beyond_the_range_is_inf_without_warnings(local):
+    import warnings
+
+    X = np.array([[1.5e308, 0.0], [-1.5e308, 0.0]])
+    centers = np.array([[-1.5e308, 0.0], [1.5e308, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dists = transform_dask(centers, _chunked(X, 1)).compute()
+    np.testing.assert_array_equal(dists, [[np.inf, 0.0], [0.0, np.inf]])
+
+
+def test_scale_limit_is_the_fits():
+    from kmeanslab._driver import SCALE_LIMIT
+    from kmeanslab.backends.dask import _tasks
+
+    assert _tasks.SCALE_LIMIT == SCALE_LIMIT
+
+
+def _sparse_block_inputs():
+    import scipy.sparse as sp
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    dense = _chunked(X, 20)
+    return X, {
+        "meta": dense.map_blocks(sp.csr_matrix),
+        "blocks": dense.map_blocks(sp.csr_matrix, meta=np.empty((0, 0))),
+        "array": dense.map_blocks(sp.csr_array),
+    }
+
+
+@pytest.mark.parametrize("kind", ["meta", "blocks", "array"])
+@pytest.mark.parametrize("method", ["fit", "predict", "transform", "score"])
+def test_sparse_blocks_refused_in_one_line(local, kind, method):
+    # Issue 18: a dask array of SciPy sparse blocks failed deep inside a
+    # kernel; whether its meta says sparse or only its blocks are, every
+    # entry point refuses it naming X and what to do instead.
+    X, inputs = _sparse_block_inputs()
+    Xd = inputs[kind]
+    km = KMeans(2, random_state=0, n_init=1).fit(X)
+    with pytest.raises(TypeError, match="X is a dask array of SciPy sparse "
+                       "blocks") as info:
+        if method == "fit":
+            KMeans(2, random_state=0, n_init=1).fit(Xd)
+        else:
+            out = getattr(km, method)(Xd)
+            if hasattr(out, "compute"):
+                out.compute()
+    assert "\n" not in str(info.value)
+    assert "toarray()" in str(info.value)

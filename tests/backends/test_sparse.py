@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from kmeanslab import KMeans, kmeans
@@ -355,3 +356,89 @@ def test_estimator_methods_match_dense(random_seed, dtype):
     np.testing.assert_array_equal(on_sparse.fit_predict(X), on_sparse.labels_)
     # A model fitted on dense rows predicts sparse rows and back.
     np.testing.assert_array_equal(on_dense.predict(X), on_sparse.predict(dense))
+
+
+# --- Pathological input (issue 18) ---------------------------------------------------
+
+def _fit_recording(X, *args, sample_weight=None, **params):
+    """The fitted estimator and the messages of the warnings it raised."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        km = KMeans(*args, **params).fit(X, sample_weight=sample_weight)
+    return km, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr", "dia", "lil", "dok"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+def test_no_stored_entries_fits_like_dense_zeros(fmt, dtype):
+    # Issue 18: a matrix without one stored entry raised UFuncTypeError
+    # (np.bincount gave int64 column sums). It is k copies of the origin,
+    # fitted as the dense zeros are and as scikit-learn fits it.
+    X = getattr(sp, f"{fmt}_matrix")((20, 4), dtype=dtype)
+    sparse_km, sparse_warn = _fit_recording(X, 2, random_state=0)
+    dense_km, dense_warn = _fit_recording(np.zeros((20, 4)), 2, random_state=0)
+    assert sparse_warn == dense_warn == [
+        "Number of distinct clusters (1) found smaller than n_clusters (2). "
+        "Possibly due to duplicate points in X."]
+    assert sparse_km.inertia_ == dense_km.inertia_ == 0.0
+    np.testing.assert_array_equal(sparse_km.labels_, dense_km.labels_)
+    np.testing.assert_array_equal(sparse_km.cluster_centers_, np.zeros((2, 4)))
+    np.testing.assert_array_equal(sparse_km.predict(X), sparse_km.labels_)
+    np.testing.assert_array_equal(sparse_km.transform(X), np.zeros((20, 2)))
+    assert sparse_km.score(X) == 0.0
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        sk = SKKMeans(2, random_state=0, n_init=1).fit(sp.csr_matrix(X, dtype=np.float64))
+    assert sk.inertia_ == 0.0
+
+
+@pytest.mark.parametrize("params", [dict(init="random"), dict(init="k-means||"),
+                                    dict(algorithm="elkan"),
+                                    dict(refine="breathing")],
+                         ids=["random", "k-means||", "elkan", "breathing"])
+def test_no_stored_entries_every_seeding_and_algorithm(params):
+    X = sp.csr_matrix((30, 3))
+    sw = np.r_[np.zeros(10), np.ones(20)]
+    km, warned = _fit_recording(X, 3, random_state=0, sample_weight=sw, **params)
+    assert km.inertia_ == 0.0
+    assert len(warned) == 1 and "distinct clusters (1)" in warned[0]
+
+
+def test_duplicate_entries_summed_in_their_own_type():
+    # Two stored True at one place are True to X.toarray(); cast to float
+    # before summing they were 2.0, and the fit was not that of X.toarray().
+    X = sp.csr_matrix((np.ones(5, dtype=bool), np.array([0, 0, 1, 0, 1]),
+                       np.array([0, 2, 3, 5, 5])), shape=(4, 2))
+    assert not X.has_canonical_format
+    init = np.array([[1.0, 0.0], [0.0, 1.0]])
+    sparse_km = KMeans(2, init=init, n_init=1).fit(X)
+    dense_km = KMeans(2, init=init, n_init=1).fit(X.toarray())
+    np.testing.assert_array_equal(sparse_km.labels_, dense_km.labels_)
+    np.testing.assert_allclose(sparse_km.cluster_centers_, dense_km.cluster_centers_,
+                               rtol=1e-12)
+    assert sparse_km.inertia_ == pytest.approx(dense_km.inertia_, rel=1e-12)
+    assert -sparse_km.score(X) == pytest.approx(dense_km.inertia_, rel=1e-12)
+    assert not X.has_canonical_format  # the user's matrix is untouched
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_copies_of_their_centre_receive_no_empty_cluster(seed):
+    # As many clusters as samples, three of them weightless: their clusters
+    # are empty, and every other sample is its centre's copy. The float32
+    # sparse distance of a copy to its centre cancels to about eps ||x||^2,
+    # which used to count as off the centre, so an empty cluster was moved
+    # onto a copy (labels unlike the dense fit's, which measures 0 there).
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(12, 4)) * 10 * (rng.random((12, 4)) < 0.7)
+         ).astype(np.float32)
+    sw = np.ones(12)
+    sw[:3] = 0.0
+    init = X.astype(np.float64)
+    sparse_km, sparse_warn = _fit_recording(sp.csr_matrix(X), 12, init=init,
+                                            n_init=1, sample_weight=sw)
+    dense_km, dense_warn = _fit_recording(X, 12, init=init, n_init=1,
+                                          sample_weight=sw)
+    np.testing.assert_array_equal(sparse_km.labels_, dense_km.labels_)
+    assert sparse_warn == dense_warn
+    assert not any(it.relocated for it in sparse_km.trace_.runs[0].iterations)

@@ -37,7 +37,8 @@ MAGNITUDES = (1e-300, 1e-200, 1e-160, 1e-20, 1.0, 1e20, 1e150, 1e200, 1e300)
 
 
 def _case(seed, uncentred=False):
-    """(X, init, description) for one random extreme-value case."""
+    """(X, init, description, offset, squared norm of the fill rows) for
+    one random extreme-value case."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(30, 120))
     d = int(rng.choice([1, 2, 3, 5, 17]))
@@ -56,6 +57,9 @@ def _case(seed, uncentred=False):
         # there, with no fill values (see
         # test_uncentred_rows_far_outside_the_data).
         offset, n_fill = 1e3, 0
+    if (offset + 200.0) * magnitude > 1e300:
+        # Keep the data finite: an offset of 1e12 at 1e300 is no number.
+        offset = 0.0
     X = (X + offset) * magnitude
     fill = 0.0
     if n_fill:
@@ -70,7 +74,9 @@ def _case(seed, uncentred=False):
     init = X[:k].copy()
     what = (f"seed={seed} n={n} d={d} k={k} magnitude={magnitude:g} "
             f"offset={offset:g} fills={n_fill}")
-    return X, init, what, offset
+    with np.errstate(over="ignore"):
+        fill_sq = n_fill * d * np.float64(fill) ** 2
+    return X, init, what, offset, fill_sq
 
 
 def _reference(X, init, max_iter=300):
@@ -136,7 +142,7 @@ def _check_case(seed):
 
 
 def _check_backends(seed, uncentred):
-    X, init, what, offset = _case(seed, uncentred)
+    X, init, what, offset, fill_sq = _case(seed, uncentred)
     ref_labels, ref_centers, ref_inertia = _reference(X, init)
     for name, data in _inputs(X, uncentred):
         where = f"{name}, {what}"
@@ -145,6 +151,10 @@ def _check_backends(seed, uncentred):
         # blobs' spread is about 1).
         eps = np.finfo(np.float64).eps
         rel = max(1e-9, 16 * eps * (offset**2 if uncentred else offset))
+        # ...and sparse rows' distances (||c||^2 + sum((x - c)^2 - c^2)) to
+        # eps * ||x||^2: the fill rows' cluster to eps * ||fill||^2 (the
+        # limit test_uncentred_rows_far_outside_the_data shows).
+        atol = max(1e-300, 16 * eps * fill_sq if name.startswith("sparse") else 0.0)
         if not np.isfinite(ref_inertia):
             with pytest.raises(ValueError, match="too large") as info:
                 _fit(data, init)
@@ -157,11 +167,11 @@ def _check_backends(seed, uncentred):
                                    atol=1e-12 * np.abs(ref_centers).max(),
                                    err_msg=where)
         assert km.inertia_ == pytest.approx(ref_inertia, rel=rel,
-                                            abs=1e-300), where
+                                            abs=atol), where
         np.testing.assert_array_equal(_as_numpy(km.predict(data)), labels,
                                       err_msg=where)
         assert -km.score(data) == pytest.approx(km.inertia_, rel=rel,
-                                                abs=1e-300), where
+                                                abs=atol), where
         dists = _as_numpy(km.transform(data))
         assert np.all(dists >= 0), where
         np.testing.assert_array_equal(dists.argmin(axis=1), labels, err_msg=where)
@@ -221,7 +231,7 @@ def test_tiny_values_predict_like_the_fit():
     "kernels"))
 @pytest.mark.parametrize("seed", [1, 7])
 def test_uncentred_rows_far_outside_the_data(seed):
-    X, init, _, _ = _case(seed)
+    X, init, _, _, _ = _case(seed)
     ref_labels, _, ref_inertia = _reference(X, init)
     km = _fit(sp.csr_matrix(X), init)
     np.testing.assert_array_equal(km.labels_, ref_labels)

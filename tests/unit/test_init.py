@@ -229,3 +229,47 @@ def test_init_centers_refuses_bad_callable_results():
                      X_user=X)
     with pytest.raises(ValueError, match="not available"):
         init_centers(backend, "k-means+", 2, check_random_state(0))
+
+
+@pytest.mark.parametrize("fmt", ["csr_matrix", "csr_array", "coo_matrix", "lil_array"])
+@pytest.mark.parametrize("on", ["dense", "sparse", "dask"])
+def test_sparse_init_array_is_refused_in_one_line(fmt, on):
+    # Issue 18: a sparse init array was wrapped in a 0-d object array and
+    # refused as non-numeric. scikit-learn refuses sparse init as well; the
+    # message names init and the way out, whatever X is.
+    import scipy.sparse as sp
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    data = {"dense": lambda: X, "sparse": lambda: sp.csr_matrix(X),
+            "dask": lambda: pytest.importorskip("dask.array").from_array(
+                X, chunks=(10, 3))}[on]()
+    init = getattr(sp, fmt)(X[:2])
+    with pytest.raises(TypeError, match=r"init must be a dense array .* pass "
+                       r"init\.toarray\(\)") as info:
+        KMeans(2, init=init, n_init=1).fit(data)
+    assert "\n" not in str(info.value)
+    assert type(init).__name__ in str(info.value)
+
+
+def test_dask_array_of_sparse_blocks_as_init_is_refused():
+    import scipy.sparse as sp
+
+    da = pytest.importorskip("dask.array")
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    init = da.from_array(X[:2], chunks=(1, 3)).map_blocks(sp.csr_matrix)
+    with pytest.raises(TypeError, match=r"sparse blocks .* init\.compute\(\)"
+                       r"\.toarray\(\)"):
+        KMeans(2, init=init, n_init=1).fit(X)
+
+
+def test_sparse_result_of_an_init_callable_is_densified():
+    # A callable's k x d centres may come back sparse (slicing a sparse X):
+    # they are densified, and the fit is that of the same centres dense.
+    import scipy.sparse as sp
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    Xs = sp.csr_matrix(X)
+    a = KMeans(2, init=lambda X_, k, random_state: X_[:k], n_init=1).fit(Xs)
+    b = KMeans(2, init=X[:2], n_init=1).fit(Xs)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)

@@ -443,14 +443,25 @@ def _prepare_predict(centers, X):
 def predict_dask(centers, X):
     """Index of the nearest centre for each row of X, as a lazy 1-D int32
     dask array with X's row chunks (a block with NaN or infinity raises
-    ValueError when it is computed)."""
+    ValueError when it is computed).
+
+    Each block is measured with the centres scaled by its own power of two
+    where its magnitude demands it (:func:`~._tasks.block_exponent`), as
+    the fit scales the data: at 1e-200 or 1e200 the nearest centre is the
+    fit's, not that of squared distances gone to 0 or inf.
+    """
     centers, X = _prepare_predict(centers, X)
     return X.map_blocks(predict_block, centers, dtype=np.int32, drop_axis=1)
 
 
 def transform_dask(centers, X):
     """Distances from each row of X to every centre, as a lazy dask array of
-    shape (n_samples, n_clusters) with X's row chunks."""
+    shape (n_samples, n_clusters) with X's row chunks, in X's units.
+
+    Measured per block as :func:`predict_dask` measures them, then scaled
+    back by the block's power of two (``np.ldexp``): a distance beyond the
+    type's range is inf, as the in-memory ``transform`` gives it.
+    """
     centers, X = _prepare_predict(centers, X)
     return X.map_blocks(transform_block, centers, dtype=X.dtype,
                         chunks=(X.chunks[0], (centers.shape[0],)))

@@ -68,7 +68,7 @@ def check_dense_blocks(block, name="X"):
         raise TypeError(
             f"{name} is a dask array of SciPy sparse blocks "
             f"({type(block).__name__}), which the Dask backend does not "
-            f"cluster: fit {name}.compute() (one SciPy sparse matrix) in "
+            f"accept: fit {name}.compute() (one SciPy sparse matrix) in "
             f"memory, or densify the blocks with {name}.map_blocks(lambda b: "
             f"b.toarray(), meta=numpy.empty((0, 0), {name}.dtype))")
 

@@ -39,7 +39,6 @@ def serial(kernel):
 _lloyd_dense = serial(lloyd.lloyd_step_dense)
 _lloyd_blas = serial(lloyd.lloyd_step_blas)
 _hamerly = serial(hamerly.hamerly_step_dense)
-_accumulate = serial(common.accumulate_dense)
 _assign = serial(common.assign_dense)
 _inertia = serial(common.inertia_dense)
 _sq_to_assigned = serial(common.sq_dist_to_assigned_dense)
@@ -190,9 +189,8 @@ def hamerly_task(blk, prev, params):
     keeps them; ``prev`` the block's previous result (None on the first
     step). The bounds (``upper``, ``lower``, stored relative to the drift)
     stay with the labels; rows they prove unchanged are skipped. The
-    partial statistics are those of all the block's rows (a pass of
-    O(n_features) per row, measured from the centres so the inertia does
-    not cancel), so nothing accumulates between steps.
+    partial statistics are those of all the block's rows, recounted every
+    step (:func:`_step_statistics`), so nothing accumulates between steps.
     """
     centers, half_min_dist, drift, max_drift = params
     x, w = unpack(blk, centers.dtype)
@@ -217,11 +215,49 @@ def hamerly_task(blk, prev, params):
     _hamerly(x, w, norms, centers, half_min_dist, drift, max_drift, ref, starts,
              use_blas, labels, upper, lower, sums, weights, sq_norms, counts,
              n_changed)
-    _accumulate(x, w, labels, ref, starts, sums, weights, sq_norms, counts)
-    weights = weights.sum(axis=0)
-    return labels, (sums.sum(axis=0) + weights[:, None] * ref, weights,
-                    counts.sum(axis=0), int(n_changed.sum()),
-                    float(sq_norms.sum())), (upper, lower)
+    inertia = np.empty(nb, dtype=np.float64)
+    _step_statistics(x, w, labels, centers, starts, sums, weights, counts,
+                     inertia)
+    return labels, (sums.sum(axis=0), weights.sum(axis=0), counts.sum(axis=0),
+                    int(n_changed.sum()), float(inertia.sum())), (upper, lower)
+
+
+@njit(cache=True, nogil=True)
+def _step_statistics(x, w, labels, centers, starts, sums, weights, counts,
+                     inertia):
+    """Per sub-block: the weighted sums of each cluster's rows from the
+    origin, their weights, their rows of positive weight, and the weighted
+    squared distances of the rows to their centres (direct differences).
+
+    The sums are the additions of a Lloyd pass (``_add_row``), in its
+    order: sums measured from the centres and shifted back (``sum(x - c) +
+    W c``) leave a rounding residue where a Lloyd pass gives an exact value
+    (a cluster of copies of 0 would get a centre of 1e-16, off its
+    samples, and an empty cluster would then be moved onto one of them).
+    One pass over the rows, serial (a task's kernels are).
+
+    IN x (n, d), w (n,), labels (n,), centers (k, d), starts (nb + 1,).
+    OUT sums (nb, k, d), weights (nb, k), counts (nb, k), inertia (nb,).
+    """
+    d = x.shape[1]
+    for b in range(starts.shape[0] - 1):
+        sums[b] = 0.0
+        weights[b] = 0.0
+        counts[b] = 0
+        acc = 0.0
+        for i in range(starts[b], starts[b + 1]):
+            c = labels[i]
+            wi = w[i]
+            weights[b, c] += wi
+            counts[b, c] += wi > 0
+            sq = 0.0
+            for f in range(d):
+                v = x[i, f]
+                sums[b, c, f] += wi * v
+                t = v - centers[c, f]
+                sq += t * t
+            acc += wi * sq
+        inertia[b] = acc
 
 
 def bundle(*blks):
@@ -431,7 +467,9 @@ def weighted_keys_task(blk, size, seed, b, offset):
     x, w = unpack(blk, ones=False)
     keys = np.random.default_rng([seed, b]).random(x.shape[0])
     if w is not None:  # (unweighted, the order of u is that of log(u))
-        with np.errstate(divide="ignore"):
+        # log(u) / tiny overflows to -inf for the zero weights that np.where
+        # then sets to -inf anyway: no warning for either.
+        with np.errstate(divide="ignore", over="ignore"):
             keys = np.where(w > 0, np.log(keys) / np.maximum(w, np.finfo(w.dtype).tiny),
                             -np.inf)
     best = top(keys, size)
@@ -514,6 +552,14 @@ def concat_selections(*selections):
 
 # --- Predict and transform (map_blocks over X) ------------------------------------
 
+# A block whose largest |value| (its rows' and the centres') lies outside
+# [2**-SCALE_LIMIT, 2**SCALE_LIMIT] is measured scaled by a power of two,
+# as the fit measures the data (``kmeanslab._driver.SCALE_LIMIT``, which a
+# backend does not import): squared distances of values near 1e-200
+# underflow to 0 in float64, and of values near 1e200 overflow.
+SCALE_LIMIT = 60
+
+
 def _checked(x):
     check_dense_blocks(x)
     if not np.isfinite(np.sum(x, dtype=np.float64)) and not np.isfinite(x).all():
@@ -522,17 +568,69 @@ def _checked(x):
     return x
 
 
+def block_exponent(x, centers):
+    """The exponent ``e`` that brings the largest |value| of a block's rows
+    and the centres near 1 by ``2**e``; 0 when that value lies within
+    ``[2**-SCALE_LIMIT, 2**SCALE_LIMIT]`` (or is 0).
+
+    Scaling both by the same power of two is exact (short of subnormal
+    values), so the nearest centre is the same whatever exponent each block
+    picks; only the distances change, by ``2**e``.
+    """
+    amax = 0.0
+    for values in (x, centers):
+        if values.size:
+            starts = common.block_starts(values.shape[0])
+            out = np.empty(starts.shape[0] - 1, dtype=np.float64)
+            _abs_max(values, starts, out)
+            amax = max(amax, float(out.max()))
+    if amax > 0 and not 2.0**-SCALE_LIMIT <= amax <= 2.0**SCALE_LIMIT:
+        return -int(np.round(np.log2(amax)))
+    return 0
+
+
+def _block_space(x, centers):
+    """(rows, centres, e): a block's rows (checked, C-contiguous, in the
+    centres' type) and the centres, both scaled by ``2**e``
+    (:func:`block_exponent`). ``np.ldexp`` scales without forming ``2**e``,
+    which overflows for the subnormal blocks (e above 1023)."""
+    x = np.ascontiguousarray(_checked(x), dtype=centers.dtype)
+    e = block_exponent(x, centers)
+    if e:
+        x = np.ldexp(x, e).astype(centers.dtype, copy=False)
+        centers = np.ldexp(centers, e).astype(centers.dtype, copy=False)
+    return x, centers, e
+
+
 def predict_block(x, centers):
-    return nearest(np.ascontiguousarray(_checked(x), dtype=centers.dtype),
-                   centers)[0]
+    """Nearest centre of each row of a block (int32), measured where the
+    squared distances neither overflow nor underflow."""
+    x, centers, _ = _block_space(x, centers)
+    return nearest(x, centers)[0]
 
 
 def sq_dists_block(x, centers):
+    """Squared distances of a block's rows to the centres, as given (the
+    backend's working data is already scaled by the fit)."""
     x = np.ascontiguousarray(_checked(x), dtype=centers.dtype)
+    return _sq_dists(x, centers)
+
+
+def _sq_dists(x, centers):
     out = np.empty((x.shape[0], centers.shape[0]), dtype=centers.dtype)
     _sq_to_centers(x, centers, common.block_starts(x.shape[0]), out)
     return out
 
 
 def transform_block(x, centers):
-    return np.sqrt(sq_dists_block(x, centers))
+    """Distances of a block's rows to the centres in the user's units:
+    measured on the block and centres scaled by ``2**e``
+    (:func:`_block_space`), then scaled back by ``2**-e``; a distance
+    beyond the type's range is inf, one below its smallest subnormal 0, as
+    the in-memory ``transform`` gives them."""
+    x, centers, e = _block_space(x, centers)
+    dists = np.sqrt(_sq_dists(x, centers))
+    if e:
+        with np.errstate(over="ignore", under="ignore"):
+            dists = np.ldexp(dists, -e).astype(centers.dtype, copy=False)
+    return dists
