@@ -73,10 +73,19 @@ def test_page_is_built_from_the_asset_files(full_inputs, tmp_path, monkeypatch):
 
 
 def test_pyproject_ships_the_assets():
+    # scikit-build-core puts every file of the listed packages in the wheel,
+    # less what wheel.exclude names: the assets must be neither left out
+    # nor excluded.
+    import fnmatch
+
     pyproject = Path(__file__).parents[3] / "pyproject.toml"
-    package_data = tomllib.loads(pyproject.read_text())["tool"]["setuptools"][
-        "package-data"]
-    assert "assets/*" in package_data["kmeanslab.report"]
+    build = tomllib.loads(pyproject.read_text())["tool"]["scikit-build"]
+    assert "kmeanslab" in build["wheel"]["packages"]
+    assets = Path(__file__).parents[3] / "kmeanslab" / "report" / "assets"
+    shipped = [f"kmeanslab/report/assets/{p.name}" for p in assets.iterdir()]
+    assert shipped
+    for pattern in build["wheel"].get("exclude", []):
+        assert not any(fnmatch.fnmatch(name, pattern) for name in shipped)
 
 
 @pytest.mark.parametrize("left_out, absent", [
