@@ -24,7 +24,8 @@ rounding of a tie is always measured.
 import numpy as np
 from numba import njit, prange
 
-from .common import EXACT_LANES, exact_sq_dist, move_row_statistics, sq_dist_row
+from .common import (EXACT_LANES, exact_sq_dist, exact_tile_sq_dists,
+                     move_row_statistics, sq_dist_row)
 from .hamerly import bound_margins, safe_lower
 
 
@@ -125,7 +126,8 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
                 g_second = np.inf
                 g0 = group_starts[g]
                 size = group_starts[g + 1] - g0
-                _group_sq_dists(X, i, grouped_t, g0, size, lanes, dists)
+                # F(centre, row) = F(row, centre) to the bit: (c - x)^2 == (x - c)^2.
+                exact_tile_sq_dists(grouped_t[:, g0:g0 + size], size, X[i], lanes, dists)
                 for m in range(size):
                     j = group_members[g0 + m]
                     sq = dists[m]
@@ -159,41 +161,6 @@ def yinyang_step_dense(X, sample_weight, centers, half_min_dist, group_starts,
                                 delta_counts)
             labels[i] = best
         n_changed[b] = changed
-
-
-@njit(inline="always")
-def _group_sq_dists(X, i, grouped_t, g0, size, lanes, out):
-    """OUT out[m] = F(row i of X, centre g0 + m of grouped_t), for m < size:
-    exact_sq_dist's operations in its order, vectorised across the group's
-    centres. Scratch lanes (8, >= size) from 9 features on."""
-    d = X.shape[1]
-    if d <= EXACT_LANES:
-        v = np.float64(X[i, 0])
-        for m in range(size):
-            t = v - grouped_t[0, g0 + m]
-            out[m] = t * t
-        for f in range(1, d):
-            v = np.float64(X[i, f])
-            for m in range(size):
-                t = v - grouped_t[f, g0 + m]
-                out[m] += t * t
-        return
-    for f in range(EXACT_LANES):
-        v = np.float64(X[i, f])
-        for m in range(size):
-            t = v - grouped_t[f, g0 + m]
-            lanes[f, m] = t * t
-    for f in range(EXACT_LANES, d):
-        v = np.float64(X[i, f])
-        lane = f % EXACT_LANES
-        for m in range(size):
-            t = v - grouped_t[f, g0 + m]
-            lanes[lane, m] += t * t
-    for m in range(size):
-        out[m] = lanes[0, m]
-    for lane in range(1, EXACT_LANES):
-        for m in range(size):
-            out[m] += lanes[lane, m]
 
 
 @njit(cache=True)

@@ -295,33 +295,6 @@ class CPUBackend:
         return labels
 
 
-class _Run:
-    """State shared by the runs: labels and the farthest-point query."""
-
-    def __init__(self, backend, n_clusters):
-        self.backend = backend
-        self.n_clusters = n_clusters
-        self.labels = np.full(backend.n_samples, -1, dtype=np.int32)
-
-    def farthest(self, centers, n):
-        """Indices of at most n samples farthest from their assigned centres,
-        farthest first (ties broken by lower index), among the samples of
-        positive weight that are off their centre (see ``off_center``)."""
-        b = self.backend
-        sq = b.sq_dist_to_assigned(centers, self.labels)
-        keep = off_center(sq, b.x_sq_norms, centers, self.labels)
-        if b.positive is not None:
-            keep &= b.positive
-        n = min(n, int(np.count_nonzero(keep)))
-        if n == 0:
-            return np.empty(0, dtype=np.int64)
-        sq = np.where(keep, sq, -np.inf)
-        threshold = np.partition(sq, -n)[-n]
-        top = np.flatnonzero(sq >= threshold)
-        order = np.lexsort((top, -sq[top]))[:n]
-        return top[order]
-
-
 def off_center(sq_dist, x_sq_norms, centers, labels):
     """True for the samples farther from their centre than rounding noise.
 
@@ -335,6 +308,36 @@ def off_center(sq_dist, x_sq_norms, centers, labels):
     c_sq_norms = np.einsum("ij,ij->i", centers, centers, dtype=np.float64)
     noise = (16 * eps) ** 2 * (x_sq_norms + c_sq_norms[labels])
     return sq_dist > noise
+
+
+class _Run:
+    """State shared by the runs: labels and the farthest-point query."""
+
+    off_center = staticmethod(off_center)
+
+    def __init__(self, backend, n_clusters):
+        self.backend = backend
+        self.n_clusters = n_clusters
+        self.labels = np.full(backend.n_samples, -1, dtype=np.int32)
+
+    def farthest(self, centers, n):
+        """Indices of at most n samples farthest from their assigned centres,
+        farthest first (ties broken by lower index), among the samples of
+        positive weight that are off their centre (the run's
+        ``off_center`` rule: :func:`off_center` for dense rows)."""
+        b = self.backend
+        sq = b.sq_dist_to_assigned(centers, self.labels)
+        keep = self.off_center(sq, b.x_sq_norms, centers, self.labels)
+        if b.positive is not None:
+            keep &= b.positive
+        n = min(n, int(np.count_nonzero(keep)))
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        sq = np.where(keep, sq, -np.inf)
+        threshold = np.partition(sq, -n)[-n]
+        top = np.flatnonzero(sq >= threshold)
+        order = np.lexsort((top, -sq[top]))[:n]
+        return top[order]
 
 
 class _LloydRun(_Run):

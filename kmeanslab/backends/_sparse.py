@@ -301,24 +301,9 @@ class _SparseRun(_Run):
         row's distance (the statistics pass then does)."""
         raise NotImplementedError
 
-    def farthest(self, centers, n):
-        """Indices of at most n samples farthest from their assigned
-        centres, farthest first (ties broken by lower index), among the
-        samples of positive weight that are off their centre as the sparse
-        distances can tell (:func:`off_center_sparse`)."""
-        b = self.backend
-        sq = b.sq_dist_to_assigned(centers, self.labels)
-        keep = off_center_sparse(sq, b.x_sq_norms, centers, self.labels)
-        if b.positive is not None:
-            keep &= b.positive
-        n = min(n, int(np.count_nonzero(keep)))
-        if n == 0:
-            return np.empty(0, dtype=np.int64)
-        sq = np.where(keep, sq, -np.inf)
-        threshold = np.partition(sq, -n)[-n]
-        top = np.flatnonzero(sq >= threshold)
-        order = np.lexsort((top, -sq[top]))[:n]
-        return top[order]
+    # Off centre as far as the sparse distances can tell (their rounding
+    # is eps * ||x||^2, not the dense rule's).
+    off_center = staticmethod(off_center_sparse)
 
     def step(self, centers, center_shift=None):
         b = self.backend
