@@ -55,9 +55,12 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
         Logged (DEBUG) before the first iteration; callers running k-means
         from centres of their own (breathing) say what those are.
     project : callable or None, default=None
-        Maps float64 centres of shape (n_clusters, n_features) to the
-        centres the run uses, applied to the initial centres and after
-        every update (spherical k-means scales them to unit norm); it may
+        ``project(centers, previous)`` maps float64 centres of shape
+        (n_clusters, n_features) to the centres the run uses, applied to
+        the initial centres (``previous`` None) and after every update
+        (``previous`` the centres the update started from, in the
+        backend's type): spherical k-means scales them to unit norm, and
+        keeps the previous centre where a mean has no direction. It may
         work in place on the array it is given, which the loop owns.
     hint : Hint or None, default=None
         A guess of every sample's nearest initial centre (an earlier run's
@@ -84,7 +87,7 @@ def run_single(backend, centers_init, *, algorithm, max_iter, tol, run=0,
     state = (backend.start_run(algorithm, n_clusters) if hint is None
              else backend.start_run(algorithm, n_clusters, hint=hint))
     if project is not None:
-        centers_init = project(np.array(centers_init, dtype=np.float64))
+        centers_init = project(np.array(centers_init, dtype=np.float64), None)
     centers = np.array(centers_init, dtype=backend.dtype, order="C")
     shift = None
     pending = []  # records whose inertia/labels come from the next assignment
@@ -194,7 +197,7 @@ def _update_centers(backend, state, step, centers_old, project=None):
     decides again which samples it keeps. When there are more empty
     clusters than samples of positive weight, the clusters beyond that keep
     their centre. ``project``, when given, maps the new centres (float64)
-    to the ones returned.
+    to the ones returned, given the old ones (see :func:`run_single`).
     """
     # Copied below only when relocation changes them (a backend may hand
     # over its own buffers).
@@ -229,6 +232,6 @@ def _update_centers(backend, state, step, centers_old, project=None):
     for cluster, row in relocated_rows:
         new_centers[cluster] = row
     if project is not None:
-        new_centers = project(new_centers)
+        new_centers = project(new_centers, centers_old)
     return (new_centers.astype(backend.dtype, copy=False),
             tuple(int(c) for c in empty))

@@ -121,12 +121,32 @@ def unit_rows(X):
     return out, zero
 
 
-def _unit_centers(centers):
-    """Float64 centres scaled to unit norm in place (a zero centre stays
-    zero); returns them. Norms are taken through each centre's largest
-    entry, as in :func:`unit_rows` (a centre of rows weighted 1e-300 is no
-    less a direction)."""
+def _unit_centers(centers, previous=None):
+    """Float64 centres scaled to unit norm in place; returns them.
+
+    Norms are taken through each centre's largest entry, as in
+    :func:`unit_rows` (a centre of rows weighted 1e-300 is no less a
+    direction). A mean of exactly zero (rows that cancel, such as x and -x
+    of equal weight) has no direction, and every unit centre gives its rows
+    the same objective (their weighted cosines sum to 0): it keeps its
+    ``previous`` centre, so centres stay on the unit sphere and
+    ``1 - cos = ||x - c||^2 / 2`` holds for every row.
+
+    Raises
+    ------
+    ValueError
+        For a zero initial centre (``previous`` None): an ``init`` array or
+        callable gave a row of zeros.
+    """
     amax = np.max(np.abs(centers), axis=1, initial=0.0)
+    zero = amax == 0
+    if zero.any():
+        if previous is None:
+            raise ValueError(
+                f"init has {int(zero.sum())} centre(s) of zeros: cosine "
+                f"similarity needs centres with a direction")
+        centers[zero] = np.asarray(previous, dtype=np.float64)[zero]
+        amax[zero] = np.max(np.abs(centers[zero]), axis=1, initial=0.0)
     exponent = _row_exponents(amax)[:, None]
     np.ldexp(centers, -exponent, out=centers)
     norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))[:, None]

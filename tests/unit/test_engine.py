@@ -153,3 +153,108 @@ def test_fewer_distinct_points_than_clusters(reference, random_seed, algorithm, 
     assert np.isfinite(result.centers).all()
     assert result.n_iter <= 300
     _assert_consistent(reference, X, result)
+
+
+# --- The label rule at exact ties (every algorithm, every kernel) ---------------
+
+def _tie_heavy(seed, n_features, dtype):
+    """Small integers in a symmetric layout with duplicated points: many rows
+    sit exactly halfway between two centres during a run (one tenth of the
+    values makes the halves inexact in binary). More distinct points than
+    the tests' clusters: where centres must share points, which of two
+    centres a few ulps apart is nearer is up to the rounding of their
+    sums."""
+    rng = np.random.default_rng(seed)
+    high = 4 if n_features > 1 else 13
+    base = rng.integers(-high + 1, high, size=(40, n_features)).astype(np.float64)
+    X = np.concatenate([base, -base, base[:20]])
+    X = X[rng.permutation(len(X))]
+    if seed % 2:
+        X = X * 0.1
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def _rule_labels(X, centers):
+    """The label rule by NumPy: F (float64 direct differences, eight lanes of
+    features f % 8 added left to right), the lowest index on ties."""
+    diff = X.astype(np.float64)[:, None, :] - centers.astype(np.float64)[None]
+    sq = diff * diff
+    lanes = np.zeros(sq.shape[:2] + (8,))
+    for f in range(X.shape[1]):
+        lanes[:, :, f % 8] += sq[:, :, f]
+    total = lanes[:, :, 0].copy()
+    for lane in range(1, 8):
+        total += lanes[:, :, lane]
+    return total.argmin(axis=1), total
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 9, 20])
+def test_exact_distance_is_the_rule(random_seed, n_features):
+    """The kernels' F equals the rule's eight-lane sum to the bit, and the
+    labels of assign_dense (predict) are its argmin, lowest index first."""
+    from kmeanslab._kernels import common
+
+    X = _tie_heavy(random_seed, n_features, np.float64)
+    centers = np.ascontiguousarray(X[::7][:9] + 0.05)
+    labels = np.empty(len(X), dtype=np.int32)
+    sq = np.empty(len(X))
+    common.assign_dense(X, centers, common.block_starts(len(X)), labels, sq)
+    expected, total = _rule_labels(X, centers)
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(sq, total[np.arange(len(X)), expected])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("n_features", [1, 3, 9, 20])
+@pytest.mark.parametrize("algorithm", ["hamerly", "yinyang"])
+def test_bounded_steps_label_as_lloyd_at_ties(random_seed, dtype, n_features,
+                                              algorithm):
+    """Fed Lloyd's centres step by step (with the drifts the engine gives),
+    the bounded kernels give every row Lloyd's label at every step: a bound
+    test never keeps an old label at an exact tie (or within rounding of
+    one), and the full scan takes the lowest index."""
+    for seed in range(random_seed, random_seed + 4):
+        X = _tie_heavy(seed, n_features, dtype)
+        backend = get_backend(X, np.ones(len(X), dtype=dtype))
+        k = 12
+        init = X[np.random.default_rng(seed).choice(len(X), k, replace=False)]
+        _, _, _, trace = run_single(backend, init, algorithm="lloyd",
+                                    max_iter=50, tol=0.0)
+        sequence = [trace.init_centers] + [it.centers for it in trace.iterations]
+        lloyd = backend.start_run("lloyd", k)
+        bounded = backend.start_run(algorithm, k)
+        previous = None
+        for centers in sequence:
+            centers = np.ascontiguousarray(centers, dtype=dtype)
+            shift = None
+            if previous is not None:
+                moved = np.subtract(centers, previous, dtype=np.float64)
+                shift = np.sqrt((moved * moved).sum(axis=1)).astype(dtype)
+            lloyd.step(centers, shift)
+            bounded.step(centers, shift)
+            np.testing.assert_array_equal(np.asarray(bounded.labels),
+                                          np.asarray(lloyd.labels))
+            np.testing.assert_array_equal(np.asarray(lloyd.labels),
+                                          _rule_labels(X, centers)[0])
+            previous = centers
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 9, 20])
+def test_bounded_fits_equal_lloyd_on_ties(random_seed, n_features):
+    """Whole fits on tie-heavy data: the same labels and iterations from the
+    same start, centres equal to rounding (see the README on what holds to
+    the bit), and predict gives the fit's labels."""
+    for seed in range(random_seed, random_seed + 6):
+        X = _tie_heavy(seed, n_features, np.float64)
+        fits = {alg: KMeans(10, random_state=seed, n_init=2, algorithm=alg,
+                            tol=0.0).fit(X)
+                for alg in ("lloyd", "hamerly", "yinyang")}
+        lloyd = fits["lloyd"]
+        np.testing.assert_array_equal(lloyd.predict(X), lloyd.labels_)
+        for alg in ("hamerly", "yinyang"):
+            fit = fits[alg]
+            np.testing.assert_array_equal(fit.labels_, lloyd.labels_)
+            assert fit.n_iter_ == lloyd.n_iter_
+            np.testing.assert_allclose(fit.cluster_centers_,
+                                       lloyd.cluster_centers_, rtol=0, atol=1e-12)
+            assert fit.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-12)
